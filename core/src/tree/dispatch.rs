@@ -1,0 +1,301 @@
+//! The hot path: from a call to the sinks, without a lock and without allocating.
+//!
+//! A `log` target is mapped to its logger through a small per-thread cache, then a shared
+//! snapshot map; only the first record of a target after a logger is created walks the names.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
+
+use rustc_hash::FxHashMap;
+
+use super::node::Node;
+use super::Shared;
+use crate::name::{parent_name, target_to_name, validate_name};
+use crate::record::with_current_thread;
+use crate::{Error, Level, Record, RecordBuilder, Sink};
+
+/// Past this many distinct targets the shared cache stops growing (targets built at run time
+/// must not grow memory without bound); further targets are resolved per record.
+const ROUTE_MAP_CAPACITY: usize = 4096;
+/// Targets remembered per thread; a thread that logs from a few modules in turn stays in it.
+const THREAD_CACHE_SLOTS: usize = 4;
+
+/// Where records of one target go: the logger name they show and the logger that takes them.
+pub(crate) struct Route {
+    name: Box<str>,
+    node: Arc<Node>,
+}
+
+/// The shared target -> route cache, valid for one generation of the tree's loggers.
+#[derive(Clone)]
+pub(crate) struct RouteMap {
+    generation: u64,
+    routes: FxHashMap<Box<str>, Arc<Route>>,
+}
+
+impl RouteMap {
+    pub(crate) fn new(generation: u64) -> RouteMap {
+        RouteMap {
+            generation,
+            routes: FxHashMap::default(),
+        }
+    }
+}
+
+struct CachedRoute {
+    tree: u64,
+    generation: u64,
+    target: Box<str>,
+    route: Arc<Route>,
+}
+
+struct ThreadState {
+    /// Set while this thread hands a record to sinks: a record logged from inside a sink is
+    /// dropped instead of recursing into a sink that may hold its own lock.
+    dispatching: Cell<bool>,
+    routes: RefCell<[Option<CachedRoute>; THREAD_CACHE_SLOTS]>,
+    next_slot: Cell<usize>,
+}
+
+thread_local! {
+    static THREAD_STATE: ThreadState = const {
+        ThreadState {
+            dispatching: Cell::new(false),
+            routes: RefCell::new([const { None }; THREAD_CACHE_SLOTS]),
+            next_slot: Cell::new(0),
+        }
+    };
+}
+
+/// Clears the dispatching flag when the dispatch ends, even by a panic.
+struct Dispatching<'t>(&'t Cell<bool>);
+
+impl Drop for Dispatching<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
+impl Shared {
+    /// Handles a record from the `log` facade.
+    pub(crate) fn log_facade(&self, record: &log::Record<'_>) {
+        let level = Level::from(record.level());
+        let in_thread = THREAD_STATE.try_with(|ts| {
+            if ts.dispatching.get() {
+                self.reentrant_dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            self.with_route(ts, record.target(), |route| {
+                if route.node.enabled(level) {
+                    let _dispatching = self.enter(ts);
+                    self.build_and_send(
+                        &route.node,
+                        &route.name,
+                        level,
+                        *record.args(),
+                        Some(record),
+                    );
+                }
+            });
+        });
+        if in_thread.is_err() {
+            // The thread's locals are being torn down: no cache and no re-entrancy flag, but the
+            // record is still delivered.
+            let route = self.resolve(record.target());
+            if route.node.enabled(level) {
+                self.build_and_send(
+                    &route.node,
+                    &route.name,
+                    level,
+                    *record.args(),
+                    Some(record),
+                );
+            }
+        }
+    }
+
+    /// Whether a record of `level` for `target` would be created.
+    pub(crate) fn facade_enabled(&self, level: Level, target: &str) -> bool {
+        THREAD_STATE
+            .try_with(|ts| self.with_route(ts, target, |route| route.node.enabled(level)))
+            .unwrap_or_else(|_| self.resolve(target).node.enabled(level))
+    }
+
+    /// Handles a record logged directly on a logger, whose level was checked already.
+    pub(crate) fn dispatch(
+        &self,
+        node: &Node,
+        logger: &str,
+        level: Level,
+        args: fmt::Arguments<'_>,
+        origin: Option<&log::Record<'_>>,
+    ) {
+        let in_thread = THREAD_STATE.try_with(|ts| {
+            if ts.dispatching.get() {
+                self.reentrant_dropped.fetch_add(1, Ordering::Relaxed);
+            } else {
+                let _dispatching = self.enter(ts);
+                self.build_and_send(node, logger, level, args, origin);
+            }
+        });
+        if in_thread.is_err() {
+            self.build_and_send(node, logger, level, args, origin);
+        }
+    }
+
+    fn enter<'t>(&self, ts: &'t ThreadState) -> Dispatching<'t> {
+        ts.dispatching.set(true);
+        Dispatching(&ts.dispatching)
+    }
+
+    fn build_and_send(
+        &self,
+        node: &Node,
+        logger: &str,
+        level: Level,
+        args: fmt::Arguments<'_>,
+        origin: Option<&log::Record<'_>>,
+    ) {
+        let sent = with_current_thread(|id, name| {
+            let mut builder = record_builder(logger, level, args, origin);
+            builder.thread(id, name);
+            self.send(node, &builder.build());
+        });
+        if sent.is_none() {
+            self.send(node, &record_builder(logger, level, args, origin).build());
+        }
+    }
+
+    /// Hands a record to every sink it reaches whose own level lets it through.
+    fn send(&self, node: &Node, record: &Record<'_>) {
+        let sinks = node.resolved.load();
+        for sink in sinks.iter() {
+            if sink.level().allows(record.level()) {
+                if let Err(err) = self.guarded(&**sink, || sink.log(record)) {
+                    self.report(&err);
+                }
+            }
+        }
+    }
+
+    /// Runs a sink operation, turning a panic into [`Error::SinkPanicked`].
+    pub(crate) fn guarded(
+        &self,
+        sink: &dyn Sink,
+        op: impl FnOnce() -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        catch_unwind(AssertUnwindSafe(op)).unwrap_or_else(|payload| {
+            Err(Error::SinkPanicked {
+                sink: catch_unwind(AssertUnwindSafe(|| sink.id().to_string()))
+                    .unwrap_or_else(|_| "<unknown>".to_owned()),
+                message: panic_message(payload.as_ref()),
+            })
+        })
+    }
+
+    /// Hands a failure to the error handler; a panicking handler is ignored.
+    pub(crate) fn report(&self, err: &Error) {
+        let handler = Arc::clone(
+            &self
+                .error_handler
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let _ = catch_unwind(AssertUnwindSafe(|| handler(err)));
+    }
+
+    fn with_route<R>(&self, ts: &ThreadState, target: &str, f: impl FnOnce(&Route) -> R) -> R {
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Ok(slots) = ts.routes.try_borrow() {
+            let hit = slots.iter().flatten().find(|slot| {
+                slot.tree == self.id && slot.generation == generation && *slot.target == *target
+            });
+            if let Some(slot) = hit {
+                return f(&slot.route);
+            }
+        }
+        let route = self.resolve(target);
+        // Busy only when a sink asks `log_enabled!` while this thread dispatches; then the
+        // route is simply not remembered.
+        if let Ok(mut slots) = ts.routes.try_borrow_mut() {
+            let index = ts.next_slot.get();
+            ts.next_slot.set((index + 1) % THREAD_CACHE_SLOTS);
+            slots[index] = Some(CachedRoute {
+                tree: self.id,
+                generation,
+                target: target.into(),
+                route: Arc::clone(&route),
+            });
+        }
+        f(&route)
+    }
+
+    /// The route of `target`: its logger name, and the nearest logger that exists.
+    fn resolve(&self, target: &str) -> Arc<Route> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let routes = self.routes.load();
+        if let Some(route) = routes.routes.get(target) {
+            return Arc::clone(route);
+        }
+        let nodes = self.nodes.load();
+        let name = target_to_name(target);
+        let (name, start) = if validate_name(&name).is_ok() {
+            let start: &str = &name;
+            (Box::<str>::from(start), Some(start))
+        } else {
+            // Not a logger name (spaces, say): shown as given, handled by the root.
+            (Box::<str>::from(target), None)
+        };
+        let node = std::iter::successors(start, |n| parent_name(n))
+            .find_map(|n| nodes.get(n))
+            .or_else(|| nodes.get(""))
+            .map(Arc::clone)
+            .expect("the root logger is created with the tree and never removed");
+        let route = Arc::new(Route { name, node });
+        if routes.routes.len() < ROUTE_MAP_CAPACITY {
+            self.routes.rcu(|current| {
+                // A map of a newer generation may not learn a route resolved from older loggers.
+                if current.generation != generation || current.routes.contains_key(target) {
+                    return Arc::clone(current);
+                }
+                let mut next = RouteMap::clone(current);
+                next.routes.insert(target.into(), Arc::clone(&route));
+                Arc::new(next)
+            });
+        }
+        route
+    }
+}
+
+fn record_builder<'a>(
+    logger: &'a str,
+    level: Level,
+    args: fmt::Arguments<'a>,
+    origin: Option<&'a log::Record<'a>>,
+) -> RecordBuilder<'a> {
+    let mut builder = Record::builder();
+    builder.level(level).logger(logger).args(args);
+    if let Some(origin) = origin {
+        builder
+            .target(origin.target())
+            .module_path(origin.module_path())
+            .file(origin.file())
+            .line(origin.line())
+            .key_values(origin.key_values());
+    }
+    builder
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a non-string panic payload".to_owned()
+    }
+}

@@ -1,0 +1,163 @@
+//! A handle to one logger of a tree.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::node::Node;
+use super::Shared;
+use crate::{Level, LevelFilter, Sink, SinkId};
+
+/// A handle to one named logger. Cheap to clone; all handles of a name refer to the same
+/// logger, so a level set through one is seen through all.
+///
+/// Records usually come through the `log` macros, whose target (the module path) picks the
+/// logger. A `Logger` also logs directly:
+///
+/// ```
+/// use logtree_core::{LevelFilter, LoggerTree, MemorySink, SetupOptions};
+/// let tree = LoggerTree::new();
+/// let lines = MemorySink::new();
+/// let app = tree.setup_logger("app", SetupOptions::new().sink(lines.clone()))?;
+/// app.set_level(Some(LevelFilter::Debug));
+/// app.debug(format_args!("{} items", 3));
+/// assert_eq!(lines.lines(), ["DEBUG app - 3 items"]);
+/// # Ok::<(), logtree_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Logger {
+    shared: Arc<Shared>,
+    node: Arc<Node>,
+}
+
+impl Logger {
+    pub(crate) fn new(shared: Arc<Shared>, node: Arc<Node>) -> Logger {
+        Logger { shared, node }
+    }
+
+    /// The dotted name (`""` for the root).
+    pub fn name(&self) -> &str {
+        &self.node.name
+    }
+
+    /// The logger's own level, if it has one.
+    pub fn level(&self) -> Option<LevelFilter> {
+        self.node.level()
+    }
+
+    /// Sets the logger's own level, or with `None` lets it inherit its parent's. The root
+    /// always has a level: `None` on the root sets it back to `Warn`.
+    pub fn set_level(&self, level: Option<LevelFilter>) {
+        let level = match (level, self.node.parent.is_some()) {
+            (None, false) => Some(LevelFilter::Warn),
+            (level, _) => level,
+        };
+        self.shared.change(|_| self.node.set_level(level));
+    }
+
+    /// The level that decides which records are created here: the own level, or the nearest
+    /// ancestor's.
+    pub fn effective_level(&self) -> LevelFilter {
+        self.node.effective_level()
+    }
+
+    /// Whether a record of `level` logged here would be created.
+    #[inline]
+    pub fn enabled(&self, level: Level) -> bool {
+        self.node.enabled(level)
+    }
+
+    /// Whether records go on to the parent's sinks.
+    pub fn propagate(&self) -> bool {
+        self.node.propagate()
+    }
+
+    /// Sets whether records go on to the parent's sinks.
+    pub fn set_propagate(&self, propagate: bool) {
+        self.shared.change(|_| self.node.set_propagate(propagate));
+    }
+
+    /// Attaches a sink; returns false (and attaches nothing) when a sink with the same identity
+    /// is attached to this logger already.
+    pub fn add_sink(&self, sink: Arc<dyn Sink>) -> bool {
+        self.shared.change(|_| self.node.attach(sink))
+    }
+
+    /// Detaches the sink with identity `id`; returns whether there was one.
+    pub fn remove_sink(&self, id: &SinkId) -> bool {
+        self.shared.change(|_| {
+            let mut own = self.node.own_sinks();
+            let before = own.len();
+            own.retain(|a| &a.id != id);
+            own.len() != before
+        })
+    }
+
+    /// The identities of the sinks attached to this logger itself (not its ancestors').
+    pub fn sink_ids(&self) -> Vec<SinkId> {
+        self.node.own_sinks().iter().map(|a| a.id.clone()).collect()
+    }
+
+    /// The identities of every sink a record logged here reaches, nearest first.
+    pub fn effective_sink_ids(&self) -> Vec<SinkId> {
+        self.node.resolved.load().iter().map(|s| s.id()).collect()
+    }
+
+    /// The parent logger, `None` for the root.
+    pub fn parent(&self) -> Option<Logger> {
+        self.node
+            .parent
+            .as_ref()
+            .map(|parent| Logger::new(Arc::clone(&self.shared), Arc::clone(parent)))
+    }
+
+    /// Logs a record on this logger, if `level` passes its effective level.
+    #[inline]
+    pub fn log(&self, level: Level, args: fmt::Arguments<'_>) {
+        if self.node.enabled(level) {
+            self.shared
+                .dispatch(&self.node, &self.node.name, level, args, None);
+        }
+    }
+
+    /// Logs at `Trace`.
+    pub fn trace(&self, args: fmt::Arguments<'_>) {
+        self.log(Level::Trace, args);
+    }
+
+    /// Logs at `Debug`.
+    pub fn debug(&self, args: fmt::Arguments<'_>) {
+        self.log(Level::Debug, args);
+    }
+
+    /// Logs at `Info`.
+    pub fn info(&self, args: fmt::Arguments<'_>) {
+        self.log(Level::Info, args);
+    }
+
+    /// Logs at `Warn`.
+    pub fn warn(&self, args: fmt::Arguments<'_>) {
+        self.log(Level::Warn, args);
+    }
+
+    /// Logs at `Error`.
+    pub fn error(&self, args: fmt::Arguments<'_>) {
+        self.log(Level::Error, args);
+    }
+
+    /// Whether two handles refer to the same logger.
+    pub fn same_as(&self, other: &Logger) -> bool {
+        Arc::ptr_eq(&self.node, &other.node)
+    }
+}
+
+impl fmt::Debug for Logger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Logger")
+            .field("name", &self.name())
+            .field("level", &self.level())
+            .field("effective_level", &self.effective_level())
+            .field("propagate", &self.propagate())
+            .field("sinks", &self.sink_ids())
+            .finish()
+    }
+}
