@@ -1,13 +1,14 @@
 //! The dispatch path of the process-wide tree: what a `log` call costs before any formatting.
 
-// `criterion_group!` generates an undocumented function.
-#![allow(missing_docs)]
 //!
 //! - `disabled`: `log::debug!` while every logger is at Info or above: one atomic load.
 //! - `disabled_other_subtree_debug`: the same call while another subtree is at Debug, so the
 //!   facade lets it through and the tree's route cache and level check must reject it.
 //! - `hierarchy_4_levels_noop_sink`: an enabled record on `bench.b.c.d` reaching a no-op sink
 //!   attached to `bench`.
+
+// `criterion_group!` generates an undocumented function.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 
