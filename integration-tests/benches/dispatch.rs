@@ -1,5 +1,4 @@
 //! The dispatch path of the process-wide tree: what a `log` call costs before any formatting.
-
 //!
 //! - `disabled`: `log::debug!` while every logger is at Info or above: one atomic load.
 //! - `disabled_other_subtree_debug`: the same call while another subtree is at Debug, so the
