@@ -1,0 +1,100 @@
+//! The line every case writes, the rotation limits they share, and the timestamp cache of the
+//! baselines.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{Local, TimeZone};
+
+/// Roll over past this many bytes (10 MiB).
+pub const MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// Backups kept beside the live file: 6 files of 10 MiB hold all of W1 (~70 MB).
+pub const BACKUPS: usize = 5;
+/// The chrono/strftime layout of the timestamp: `2025-06-27 14:25:23.123`.
+pub const TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S%.3f";
+/// The part of every line after the timestamp and before the message numbers.
+pub const MIDDLE: &str = " - app.module - INFO - request ";
+
+/// The record number `i` of `line` (without its `\n`) if it is `YYYY-MM-DD HH:MM:SS.mmm -
+/// app.module - INFO - request <i> handled in <i % 997> us`, the line of issue 7.
+pub fn record_number(line: &[u8]) -> Option<u64> {
+    let (stamp, rest) = line.split_at_checked(23)?;
+    let stamp_ok = stamp.iter().enumerate().all(|(at, &b)| match at {
+        4 | 7 => b == b'-',
+        10 => b == b' ',
+        13 | 16 => b == b':',
+        19 => b == b'.',
+        _ => b.is_ascii_digit(),
+    });
+    let numbers = std::str::from_utf8(rest.strip_prefix(MIDDLE.as_bytes())?).ok()?;
+    let (i, m) = numbers.strip_suffix(" us")?.split_once(" handled in ")?;
+    let (i, m) = (i.parse::<u64>().ok()?, m.parse::<u64>().ok()?);
+    (stamp_ok && i % 997 == m).then_some(i)
+}
+
+/// The local date-time text up to the second, recomputed only when the second changes; the
+/// baselines append `.mmm` per record (spdlog-rs's trick, and logtree's plan).
+#[derive(Debug, Default)]
+pub struct SecondCache {
+    second: Option<u64>,
+    text: Vec<u8>,
+}
+
+impl SecondCache {
+    /// Appends `YYYY-MM-DD HH:MM:SS.mmm` for `now`, milliseconds truncated.
+    pub fn write(&mut self, now: SystemTime, out: &mut Vec<u8>) {
+        let since_epoch = now
+            .duration_since(UNIX_EPOCH)
+            .expect("the clock is after 1970");
+        let second = since_epoch.as_secs();
+        if self.second != Some(second) {
+            let seconds = i64::try_from(second).expect("a timestamp fits in i64");
+            let local = Local
+                .timestamp_opt(seconds, 0)
+                .single()
+                .expect("every second since 1970 is a valid local time");
+            self.text.clear();
+            self.text
+                .extend_from_slice(local.format("%Y-%m-%d %H:%M:%S").to_string().as_bytes());
+            self.second = Some(second);
+        }
+        let millis = since_epoch.subsec_millis();
+        out.extend_from_slice(&self.text);
+        out.extend_from_slice(&[
+            b'.',
+            b'0' + (millis / 100) as u8,
+            b'0' + (millis / 10 % 10) as u8,
+            b'0' + (millis % 10) as u8,
+        ]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn recognises_the_line_of_issue_7() {
+        let good = b"2025-06-27 14:25:23.123 - app.module - INFO - request 1000 handled in 3 us";
+        assert_eq!(record_number(good), Some(1000));
+        for bad in [
+            &b"2025-06-27 14:25:23.123 - app.module - info - request 1000 handled in 3 us"[..],
+            b"2025-06-27 14:25:23 - app.module - INFO - request 1000 handled in 3 us",
+            b"2025-06-27 14:25:23.123 - app.module - INFO - request 1000 handled in 4 us",
+        ] {
+            assert_eq!(record_number(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn second_cache_truncates_milliseconds() {
+        let mut cache = SecondCache::default();
+        let mut out = Vec::new();
+        let at = UNIX_EPOCH + Duration::from_micros(1_751_034_323_123_999);
+        cache.write(at, &mut out);
+        let expected = chrono::DateTime::<Local>::from(at)
+            .format(TIMESTAMP)
+            .to_string();
+        assert_eq!(String::from_utf8(out).expect("ASCII"), expected);
+    }
+}

@@ -1,0 +1,48 @@
+//! log4rs: a rolling-file appender with a size trigger and a fixed-window roller, its pattern
+//! encoder for the line. It formats under its lock and flushes every record.
+
+use log::LevelFilter;
+use log4rs::append::rolling_file::policy::compound::roll::fixed_window::FixedWindowRoller;
+use log4rs::append::rolling_file::policy::compound::trigger::size::SizeTrigger;
+use log4rs::append::rolling_file::policy::compound::CompoundPolicy;
+use log4rs::append::rolling_file::RollingFileAppender;
+use log4rs::config::{Appender, Config, Logger, Root};
+use log4rs::encode::pattern::PatternEncoder;
+
+use super::{Api, Case, Class, FacadeFlush, Installed, Kind, Setup};
+use crate::line::{BACKUPS, MAX_BYTES};
+use crate::BoxError;
+
+/// log4rs, rolling file appender.
+pub const CASE: Case = Case {
+    name: "log4rs",
+    class: Class::EveryRecord,
+    kind: Kind::Peer,
+    api: Api::Log,
+    install,
+    w3: true,
+    w3_other: true,
+    note: "",
+};
+
+fn install(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    let backups = setup.dir.join("app.{}.log");
+    let roller = FixedWindowRoller::builder().build(
+        backups.to_str().ok_or("the temp dir is not UTF-8")?,
+        u32::try_from(BACKUPS)?,
+    )?;
+    let policy = CompoundPolicy::new(Box::new(SizeTrigger::new(MAX_BYTES)), Box::new(roller));
+    let appender = RollingFileAppender::builder()
+        .encoder(Box::new(PatternEncoder::new(
+            "{d(%Y-%m-%d %H:%M:%S%.3f)} - {t} - {l} - {m}{n}",
+        )))
+        .build(setup.dir.join("app.log"), Box::new(policy))?;
+    let mut config =
+        Config::builder().appender(Appender::builder().build("file", Box::new(appender)));
+    if setup.other_at_debug {
+        config = config.logger(Logger::builder().build("other", LevelFilter::Debug));
+    }
+    let config = config.build(Root::builder().appender("file").build(LevelFilter::Info))?;
+    log4rs::init_config(config)?;
+    Ok(Box::new(FacadeFlush))
+}

@@ -1,0 +1,213 @@
+//! The Markdown report: one table per workload, medians, ratios within a durability class,
+//! and every lost, duplicated or malformed line in plain sight.
+
+use crate::cli::{ParentOptions, Workload};
+use crate::peers::{Case, Class, Kind};
+use crate::runner::{Outcome, Sample};
+
+/// A case's result in one workload.
+type Row<'a> = (Workload, &'a Case, &'a Outcome);
+
+/// Prints the report for `results` to stdout.
+pub fn print(
+    options: &ParentOptions,
+    results: &[(Workload, Case, Outcome)],
+    load_before: &str,
+    load_after: &str,
+) {
+    let rows: Vec<Row<'_>> = results.iter().map(|(w, c, o)| (*w, c, o)).collect();
+    println!(
+        "Records per W1/W2 run: {} (W2: {} per thread); W3: {} calls per run; W4: {} records \
+         per run; {} runs per case, median shown.",
+        options.records,
+        options.records / 2,
+        options.calls,
+        (options.calls / 10).max(1),
+        options.runs
+    );
+    println!("Load average (1, 5, 15 min) before: {load_before}; after: {load_after}.\n");
+    for workload in [Workload::W1, Workload::W2] {
+        if rows.iter().any(|r| r.0 == workload) {
+            file_table(workload, &rows);
+        }
+    }
+    if rows
+        .iter()
+        .any(|r| matches!(r.0, Workload::W3 | Workload::W3Other))
+    {
+        disabled_table(&rows);
+    }
+    if rows.iter().any(|r| r.0 == Workload::W4) {
+        println!("### W4: one record through `a.b.c.d` to a no-op sink on `a`\n");
+        println!("| case | ns/record |\n|---|---:|");
+        for (_, case, outcome) in rows.iter().filter(|r| r.0 == Workload::W4) {
+            println!("| {} | {} |", case.name, cell(outcome, ns_per));
+        }
+        println!();
+    }
+}
+
+fn median(samples: &[Sample]) -> Option<&Sample> {
+    let mut sorted: Vec<&Sample> = samples.iter().collect();
+    sorted.sort_by_key(|s| s.elapsed_ns);
+    sorted.get(sorted.len() / 2).copied()
+}
+
+fn ns_per(sample: &Sample) -> f64 {
+    sample.elapsed_ns as f64 / sample.count as f64
+}
+
+fn median_ns(outcome: &Outcome) -> Option<f64> {
+    outcome.as_ref().ok().and_then(|s| median(s)).map(ns_per)
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns < 10.0 {
+        format!("{ns:.2}")
+    } else if ns < 100.0 {
+        format!("{ns:.1}")
+    } else {
+        format!("{ns:.0}")
+    }
+}
+
+fn cell(outcome: &Outcome, f: fn(&Sample) -> f64) -> String {
+    match outcome {
+        Ok(samples) => median(samples).map_or("-".to_owned(), |s| fmt_ns(f(s))),
+        Err(err) => format!("failed: {}", err.lines().next().unwrap_or_default()),
+    }
+}
+
+/// The fastest median of the cases of `kind` in `class` for `workload`.
+fn fastest(rows: &[Row<'_>], workload: Workload, class: Class, kind: Kind) -> Option<f64> {
+    rows.iter()
+        .filter(|(w, c, _)| *w == workload && c.class == class && c.kind == kind)
+        .filter_map(|(_, _, o)| median_ns(o))
+        .min_by(f64::total_cmp)
+}
+
+/// `0`, or every run's figure when any is not zero.
+fn per_run(samples: &[Sample], f: impl Fn(&Sample) -> Option<u64>) -> String {
+    let values: Vec<Option<u64>> = samples.iter().map(f).collect();
+    if values.iter().all(|v| *v == Some(0)) {
+        "0".to_owned()
+    } else if values.iter().all(Option::is_none) {
+        "-".to_owned()
+    } else {
+        values
+            .iter()
+            .map(|v| v.map_or("-".to_owned(), |v| v.to_string()))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+fn file_table(workload: Workload, rows: &[Row<'_>]) {
+    let title = match workload {
+        Workload::W1 => "W1: one thread, INFO records into a size-rotating file",
+        _ => "W2: two threads, half the records each, same file",
+    };
+    println!("### {title}\n");
+    print!(
+        "| case | class | ns/record | records/s | speed vs fastest peer of class | \
+         cost vs class baseline |"
+    );
+    if workload == Workload::W2 {
+        print!(" throughput vs W1 |");
+    }
+    println!(" lost | duplicated | malformed | files | runs (ms) | note |");
+    print!("|---|---|---:|---:|---:|---:|");
+    if workload == Workload::W2 {
+        print!("---:|");
+    }
+    println!("---:|---:|---:|---:|---|---|");
+    for &(w, case, outcome) in rows.iter().filter(|r| r.0 == workload) {
+        let samples = match outcome {
+            Ok(samples) if !samples.is_empty() => samples,
+            _ => {
+                println!(
+                    "| {} | {} | {} |",
+                    case.name,
+                    case.class.name(),
+                    cell(outcome, ns_per)
+                );
+                continue;
+            }
+        };
+        let ns = median_ns(outcome).unwrap_or(f64::NAN);
+        let peer = fastest(rows, w, case.class, Kind::Peer);
+        let baseline = fastest(rows, w, case.class, Kind::Baseline);
+        let ratio = |x: Option<f64>, f: fn(f64, f64) -> f64| {
+            x.map_or("-".to_owned(), |x| format!("{:.2}x", f(x, ns)))
+        };
+        print!(
+            "| {} | {} | {} | {:.2} M | {} | {} |",
+            case.name,
+            case.class.name(),
+            fmt_ns(ns),
+            1e3 / ns,
+            ratio(peer, |peer, ns| peer / ns),
+            ratio(baseline, |base, ns| ns / base),
+        );
+        if workload == Workload::W2 {
+            let w1 = rows
+                .iter()
+                .find(|(w, c, _)| *w == Workload::W1 && c.name == case.name)
+                .and_then(|(_, _, o)| median_ns(o));
+            print!(" {} |", ratio(w1, |w1, ns| w1 / ns));
+        }
+        let check =
+            |f: fn(&crate::runner::FileCheck) -> u64| per_run(samples, |s| s.files.as_ref().map(f));
+        let mut lost = check(|c| c.lost);
+        if samples.iter().any(|s| s.reported_dropped.is_some()) {
+            lost += &format!(
+                " (library counted {})",
+                per_run(samples, |s| s.reported_dropped)
+            );
+        }
+        let runs: Vec<String> = samples
+            .iter()
+            .map(|s| format!("{:.0}", s.elapsed_ns as f64 / 1e6))
+            .collect();
+        let mut note = case.note.to_owned();
+        if let Some(bad) = samples
+            .iter()
+            .find_map(|s| s.files.as_ref()?.first_malformed.as_deref())
+        {
+            note += &format!(" first malformed line: `{}`", bad.trim_end());
+        }
+        println!(
+            " {lost} | {} | {} | {} | {} | {} |",
+            check(|c| c.duplicated),
+            check(|c| c.malformed),
+            per_run(samples, |s| s.files.as_ref().map(|c| c.files as u64)),
+            runs.join(" / "),
+            note.trim()
+        );
+    }
+    println!();
+}
+
+fn disabled_table(rows: &[Row<'_>]) {
+    println!("### W3: a disabled `debug!` call (ns/call)\n");
+    println!("| case | disabled | disabled, another logger at debug |\n|---|---:|---:|");
+    let mut names: Vec<&str> = Vec::new();
+    for (w, case, _) in rows {
+        if matches!(w, Workload::W3 | Workload::W3Other) && !names.contains(&case.name) {
+            names.push(case.name);
+        }
+    }
+    for name in names {
+        let find = |workload| {
+            rows.iter()
+                .find(|(w, c, _)| *w == workload && c.name == name)
+                .map_or("n/a".to_owned(), |(_, _, o)| cell(o, ns_per))
+        };
+        println!(
+            "| {name} | {} | {} |",
+            find(Workload::W3),
+            find(Workload::W3Other)
+        );
+    }
+    println!();
+}

@@ -1,0 +1,208 @@
+//! The parent: runs every (case, workload) in a child process, verifies what it wrote, and
+//! hands the samples to the report.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::child::RESULT_PREFIX;
+use crate::cli::{ParentOptions, Workload};
+use crate::line::record_number;
+use crate::peers::{self, Case};
+use crate::report;
+use crate::BoxError;
+
+/// One run of one case.
+#[derive(Debug, Clone, Default)]
+pub struct Sample {
+    /// Records (W1, W2) or calls (W3, W4) the run made.
+    pub count: u64,
+    /// Nanoseconds from the first record to the last byte at the OS (W1, W2), or of the timed
+    /// loop (W3, W4).
+    pub elapsed_ns: u128,
+    /// Records the library reported as dropped, if it counts them.
+    pub reported_dropped: Option<u64>,
+    /// What the parent found in the files (W1, W2).
+    pub files: Option<FileCheck>,
+}
+
+/// What a W1/W2 run left on disk.
+#[derive(Debug, Clone, Default)]
+pub struct FileCheck {
+    /// Files in the directory.
+    pub files: usize,
+    /// Lines in all of them.
+    pub lines: u64,
+    /// Record numbers `0..count` that appear in no line.
+    pub lost: u64,
+    /// Lines that repeat a record number.
+    pub duplicated: u64,
+    /// Lines that are not the line of issue 7 (first one kept for the report).
+    pub malformed: u64,
+    /// The first malformed line.
+    pub first_malformed: Option<String>,
+}
+
+/// The samples of one case in one workload; `Err` when a run failed.
+pub type Outcome = Result<Vec<Sample>, String>;
+
+/// Runs the selected workloads and cases `options.runs` times each (round-robin, so a burst
+/// of load elsewhere spreads over cases) and prints the report.
+pub fn run(options: &ParentOptions) -> Result<(), BoxError> {
+    let exe = std::env::current_exe().map_err(|err| format!("cannot find myself: {err}"))?;
+    let root = options.dir.clone().unwrap_or_else(std::env::temp_dir);
+    let plan: Vec<(Workload, Case)> = options
+        .workloads
+        .iter()
+        .flat_map(|&w| peers::cases_for(w).into_iter().map(move |c| (w, c)))
+        .filter(|(_, c)| options.only.as_deref().is_none_or(|o| c.name.contains(o)))
+        .collect();
+    if plan.is_empty() {
+        return Err("no case matches --only and --workloads".into());
+    }
+    let load_before = load_average();
+    let mut outcomes: Vec<Outcome> = vec![Ok(Vec::new()); plan.len()];
+    for run in 1..=options.runs {
+        for ((workload, case), outcome) in plan.iter().zip(&mut outcomes) {
+            let Ok(samples) = outcome else { continue };
+            eprint!("run {run}/{}: {workload} {:<22} ", options.runs, case.name);
+            match run_once(&exe, &root, *workload, case, options) {
+                Ok(sample) => {
+                    eprintln!("{:>10.1} ms", sample.elapsed_ns as f64 / 1e6);
+                    samples.push(sample);
+                }
+                Err(err) => {
+                    eprintln!("FAILED: {err}");
+                    *outcome = Err(err.to_string());
+                }
+            }
+        }
+    }
+    let load_after = load_average();
+    let results: Vec<(Workload, Case, Outcome)> = plan
+        .into_iter()
+        .zip(outcomes)
+        .map(|((w, c), o)| (w, c, o))
+        .collect();
+    report::print(options, &results, &load_before, &load_after);
+    Ok(())
+}
+
+/// `/proc/loadavg`'s three load averages, or why not.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg").map_or_else(
+        |err| format!("unknown ({err})"),
+        |text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+    )
+}
+
+fn run_once(
+    exe: &Path,
+    root: &Path,
+    workload: Workload,
+    case: &Case,
+    options: &ParentOptions,
+) -> Result<Sample, BoxError> {
+    let dir = tempfile::Builder::new()
+        .prefix("logtree-bench-")
+        .tempdir_in(root)
+        .map_err(|err| format!("cannot create a temp dir in {}: {err}", root.display()))?;
+    let count = match workload {
+        Workload::W1 | Workload::W2 => options.records,
+        Workload::W3 | Workload::W3Other => options.calls,
+        Workload::W4 => (options.calls / 10).max(1),
+    };
+    let output = Command::new(exe)
+        .args(["--child", case.name, "--workload", workload.name()])
+        .args(["--count", &count.to_string(), "--dir"])
+        .arg(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|err| format!("cannot start {}: {err}", exe.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("child {}: {}", output.status, stderr.trim()).into());
+    }
+    let result = stdout
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(RESULT_PREFIX))
+        .ok_or_else(|| format!("no {RESULT_PREFIX} line in the child's output: {stdout}"))?;
+    let mut fields = result.split_whitespace();
+    let elapsed_ns = fields
+        .next()
+        .and_then(|f| f.parse().ok())
+        .ok_or_else(|| format!("bad {RESULT_PREFIX} line {result:?}"))?;
+    let reported_dropped = fields.next().and_then(|f| f.parse().ok());
+    let files = if workload.writes_files() {
+        Some(check_files(dir.path(), count)?)
+    } else {
+        None
+    };
+    Ok(Sample {
+        count,
+        elapsed_ns,
+        reported_dropped,
+        files,
+    })
+}
+
+/// Reads every file under `dir` and accounts for each record number `0..count`.
+fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
+    let mut seen = vec![false; usize::try_from(count)?];
+    let mut check = FileCheck::default();
+    let mut content = Vec::new();
+    for path in files_under(dir)? {
+        check.files += 1;
+        content.clear();
+        fs::File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut content))
+            .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        for line in content.split_inclusive(|&b| b == b'\n') {
+            check.lines += 1;
+            let number = line
+                .strip_suffix(b"\n")
+                .and_then(record_number)
+                .and_then(|i| usize::try_from(i).ok())
+                .filter(|&i| i < seen.len());
+            match number {
+                Some(i) if seen[i] => check.duplicated += 1,
+                Some(i) => seen[i] = true,
+                None => {
+                    check.malformed += 1;
+                    check
+                        .first_malformed
+                        .get_or_insert_with(|| String::from_utf8_lossy(line).into_owned());
+                }
+            }
+        }
+    }
+    check.lost = seen.iter().filter(|&&s| !s).count() as u64;
+    Ok(check)
+}
+
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>, BoxError> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in
+            fs::read_dir(&dir).map_err(|err| format!("cannot list {}: {err}", dir.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}

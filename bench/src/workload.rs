@@ -1,0 +1,99 @@
+//! The workloads, written once and driven through each case's call site ([`Emit`]).
+
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::thread;
+
+use crate::peers::baseline;
+
+/// The call site of one case: the same record through different macro families. Monomorphised
+/// into each loop, so a disabled call costs what it costs in user code.
+pub trait Emit {
+    /// `info!(target: "app.module", "request {} handled in {} us", i, i % 997)`.
+    fn info(i: u64);
+    /// The same at `debug`, disabled in every case.
+    fn debug(i: u64);
+}
+
+/// `log::info!` / `log::debug!`.
+pub struct ViaLog;
+
+impl Emit for ViaLog {
+    #[inline(always)]
+    fn info(i: u64) {
+        log::info!(target: "app.module", "request {} handled in {} us", i, i % 997);
+    }
+    #[inline(always)]
+    fn debug(i: u64) {
+        log::debug!(target: "app.module", "request {} handled in {} us", i, i % 997);
+    }
+}
+
+/// `tracing::info!` / `tracing::debug!`.
+pub struct ViaTracing;
+
+impl Emit for ViaTracing {
+    #[inline(always)]
+    fn info(i: u64) {
+        tracing::info!(target: "app.module", "request {} handled in {} us", i, i % 997);
+    }
+    #[inline(always)]
+    fn debug(i: u64) {
+        tracing::debug!(target: "app.module", "request {} handled in {} us", i, i % 997);
+    }
+}
+
+/// A direct call into the installed baseline writer.
+pub struct ViaBaseline;
+
+impl Emit for ViaBaseline {
+    #[inline(always)]
+    fn info(i: u64) {
+        baseline::emit(format_args!("request {} handled in {} us", i, i % 997));
+    }
+    #[inline(always)]
+    fn debug(_: u64) {}
+}
+
+/// W1 (`threads == 1`) and W2: `records` INFO records, split evenly over `threads` threads that
+/// start together; record numbers are unique across threads.
+pub fn records<E: Emit>(records: u64, threads: u64) {
+    if threads == 1 {
+        (0..records).for_each(E::info);
+        return;
+    }
+    let per_thread = records / threads;
+    let start = Barrier::new(usize::try_from(threads).expect("a few threads"));
+    thread::scope(|scope| {
+        for t in 0..threads {
+            let start = &start;
+            scope.spawn(move || {
+                start.wait();
+                (t * per_thread..(t + 1) * per_thread).for_each(E::info);
+            });
+        }
+    });
+}
+
+/// W3: `calls` disabled `debug!` calls (after a short untimed warm-up that registers call
+/// sites and fills caches). Returns nothing: the caller times it.
+pub fn disabled_warm_up<E: Emit>() {
+    for i in 0..10_000 {
+        E::debug(black_box(i));
+    }
+}
+
+/// W3, the timed part.
+pub fn disabled<E: Emit>(calls: u64) {
+    for i in 0..calls {
+        E::debug(black_box(i));
+    }
+}
+
+/// W4: one INFO record on the logger `a.b.c.d`, `calls` times.
+pub fn hierarchy(calls: u64) {
+    for i in 0..calls {
+        let i = black_box(i);
+        log::info!(target: "a.b.c.d", "request {} handled in {} us", i, i % 997);
+    }
+}
