@@ -1,0 +1,308 @@
+//! Reading a configuration file, TOML or JSON, into a [`Config`] layer.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use logtree_core::{Error, LevelFilter};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+use super::size::parse_size;
+use super::{ColorChoice, Config, ConsoleStream, FlushMode, FormatSpec};
+
+/// Every key a configuration file may hold.
+pub const FILE_KEYS: [&str; 15] = [
+    "level",
+    "root_level",
+    "levels",
+    "dir",
+    "file_stem",
+    "max_size",
+    "backup_count",
+    "flush",
+    "flush_interval_ms",
+    "file",
+    "console",
+    "console_stream",
+    "color",
+    "format",
+    "utc",
+];
+
+/// The file as written; each value is checked as it is read, so serde reports the key.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    level: Option<Level>,
+    root_level: Option<Level>,
+    #[serde(default)]
+    levels: BTreeMap<String, Level>,
+    dir: Option<PathBuf>,
+    file_stem: Option<String>,
+    max_size: Option<Size>,
+    backup_count: Option<u32>,
+    flush: Option<Flush>,
+    flush_interval_ms: Option<u64>,
+    file: Option<bool>,
+    console: Option<bool>,
+    console_stream: Option<Stream>,
+    color: Option<Color>,
+    format: Option<String>,
+    utc: Option<bool>,
+}
+
+impl Config {
+    /// Reads a configuration file: JSON when its name ends in `.json`, TOML otherwise.
+    ///
+    /// # Errors
+    /// [`Error::OpenFile`] when it cannot be read; [`Error::InvalidConfig`] naming the file,
+    /// the key and the reason (with line and column) when its content is not a configuration.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Config, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::OpenFile {
+            path: path.to_owned(),
+            source,
+        })?;
+        let name = path.display().to_string();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            Config::from_json_str(&text, &name)
+        } else {
+            Config::from_toml_str(&text, &name)
+        }
+    }
+
+    /// Parses TOML; `source_name` (a file name) appears in errors.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] with the key, the reason, and the line and column.
+    pub fn from_toml_str(text: &str, source_name: &str) -> Result<Config, Error> {
+        let result: Result<FileConfig, _> =
+            serde_path_to_error::deserialize(toml::Deserializer::new(text));
+        result
+            .map_err(|err| {
+                let key = key_of(err.path());
+                let inner = err.into_inner();
+                let place = inner.span().map(|span| line_and_column(text, span.start));
+                let reason = match place {
+                    Some((line, column)) => {
+                        format!(
+                            "{} at line {line} column {column}",
+                            inner.message().trim_end()
+                        )
+                    }
+                    None => inner.message().trim_end().to_owned(),
+                };
+                invalid(source_name, key, reason)
+            })?
+            .into_config(source_name)
+    }
+
+    /// Parses JSON; `source_name` (a file name) appears in errors.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] with the key, the reason, and the line and column.
+    pub fn from_json_str(text: &str, source_name: &str) -> Result<Config, Error> {
+        // serde would also read a struct from a positional array: refuse anything but an object.
+        if !text.trim_start().starts_with('{') {
+            return Err(invalid(
+                source_name,
+                None,
+                "expected a JSON object of settings at line 1 column 1".to_owned(),
+            ));
+        }
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let result: Result<FileConfig, _> = serde_path_to_error::deserialize(&mut deserializer);
+        let config = result.map_err(|err| {
+            let key = key_of(err.path());
+            invalid(source_name, key, err.into_inner().to_string())
+        })?;
+        deserializer
+            .end()
+            .map_err(|err| invalid(source_name, None, err.to_string()))?;
+        config.into_config(source_name)
+    }
+}
+
+impl FileConfig {
+    fn into_config(self, source_name: &str) -> Result<Config, Error> {
+        let mut levels = BTreeMap::new();
+        for (name, Level(level)) in self.levels {
+            let dotted = logtree_core::target_to_name(&name).into_owned();
+            logtree_core::validate_name(&dotted).map_err(|err| {
+                invalid(source_name, Some(format!("levels.{name}")), err.to_string())
+            })?;
+            levels.insert(dotted, level);
+        }
+        if let Some(stem) = &self.file_stem {
+            if stem.is_empty() {
+                return Err(invalid(
+                    source_name,
+                    Some("file_stem".into()),
+                    "is empty".into(),
+                ));
+            }
+        }
+        let format = self
+            .format
+            .map(|text| match text.as_str() {
+                "millisecond" => Ok(FormatSpec::Millisecond),
+                "json" => Ok(FormatSpec::Json),
+                pattern if pattern.contains('{') => Ok(FormatSpec::Pattern(pattern.to_owned())),
+                other => Err(invalid(
+                    source_name,
+                    Some("format".into()),
+                    format!("{other:?} is neither \"millisecond\", \"json\" nor a pattern with {{placeholders}}"),
+                )),
+            })
+            .transpose()?;
+        Ok(Config {
+            level: self.level.map(|l| l.0),
+            root_level: self.root_level.map(|l| l.0),
+            levels,
+            dir: self.dir,
+            file_stem: self.file_stem,
+            max_size: self.max_size.map(|s| s.0),
+            backup_count: self.backup_count,
+            flush: self.flush.map(|f| f.0),
+            flush_interval: self.flush_interval_ms.map(Duration::from_millis),
+            file: self.file,
+            console: self.console,
+            console_stream: self.console_stream.map(|s| s.0),
+            color: self.color.map(|c| c.0),
+            format,
+            utc: self.utc,
+        })
+    }
+}
+
+fn invalid(source_name: &str, key: Option<String>, reason: String) -> Error {
+    Error::InvalidConfig {
+        source_name: source_name.to_owned(),
+        key,
+        reason,
+    }
+}
+
+/// The dotted key path of an error, `None` at the top level or when the text did not parse.
+fn key_of(path: &serde_path_to_error::Path) -> Option<String> {
+    let key = path.to_string();
+    (!matches!(key.as_str(), "" | "." | "?")).then_some(key)
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+/// Deserializes a value from a string through a parse function, with its reason as the error.
+macro_rules! from_text {
+    ($name:ident, $inner:ty, $expecting:literal, $parse:expr) => {
+        struct $name($inner);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: de::Error>(self, text: &str) -> Result<$name, E> {
+                        let parse: fn(&str) -> Result<$inner, String> = $parse;
+                        parse(text).map($name).map_err(E::custom)
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+from_text!(
+    Level,
+    LevelFilter,
+    "a level: trace, debug, info, warn, error or off",
+    |t| t.parse::<LevelFilter>().map_err(|e| e.to_string())
+);
+
+from_text!(
+    Flush,
+    FlushMode,
+    "\"every-record\" or \"buffered\"",
+    |t| match t {
+        "every-record" | "every_record" => Ok(FlushMode::EveryRecord),
+        "buffered" => Ok(FlushMode::Buffered),
+        other => Err(format!(
+            "{other:?} is not a flush policy: use \"every-record\" or \"buffered\""
+        )),
+    }
+);
+
+from_text!(
+    Stream,
+    ConsoleStream,
+    "\"stdout\" or \"stderr\"",
+    |t| match t {
+        "stdout" => Ok(ConsoleStream::Stdout),
+        "stderr" => Ok(ConsoleStream::Stderr),
+        other => Err(format!(
+            "{other:?} is not a stream: use \"stdout\" or \"stderr\""
+        )),
+    }
+);
+
+from_text!(
+    Color,
+    ColorChoice,
+    "\"auto\", \"always\" or \"never\"",
+    |t| match t {
+        "auto" => Ok(ColorChoice::Auto),
+        "always" => Ok(ColorChoice::Always),
+        "never" => Ok(ColorChoice::Never),
+        other => Err(format!(
+            "{other:?} is not a colour choice: use \"auto\", \"always\" or \"never\""
+        )),
+    }
+);
+
+/// A size: a number of bytes or a string such as `"10 MiB"`.
+struct Size(u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Size, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Size;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a size: a number of bytes or a string such as \"10 MiB\"")
+            }
+            fn visit_u64<E: de::Error>(self, bytes: u64) -> Result<Size, E> {
+                Ok(Size(bytes))
+            }
+            fn visit_i64<E: de::Error>(self, bytes: i64) -> Result<Size, E> {
+                u64::try_from(bytes)
+                    .map(Size)
+                    .map_err(|_| E::custom(format!("{bytes} is negative")))
+            }
+            fn visit_f64<E: de::Error>(self, bytes: f64) -> Result<Size, E> {
+                Err(E::custom(format!(
+                    "{bytes} is not a whole number of bytes: write \"1.5 MiB\" as a string"
+                )))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Size, E> {
+                parse_size(text).map(Size).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -1,0 +1,198 @@
+//! Configuration without code changes: a TOML or JSON file and environment variables, layered
+//! over what the code sets.
+
+mod directives;
+mod file;
+mod size;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use logtree_core::{Error, LevelFilter};
+
+use directives::parse_directives;
+pub use file::FILE_KEYS;
+
+/// Where console lines go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsoleStream {
+    /// Standard output (the default, as Python's `StreamHandler(sys.stdout)` in the seed).
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// Whether the console colours levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// When the stream is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// When file records reach the operating system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlushMode {
+    /// One write per record before the log call returns: survives `kill -9`.
+    EveryRecord,
+    /// Records wait in memory for at most the flush interval.
+    Buffered,
+}
+
+/// The layout of lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormatSpec {
+    /// `2025-06-27 14:25:23.123 - app.utils.logger - INFO - message`.
+    Millisecond,
+    /// One JSON object per line.
+    Json,
+    /// A pattern of `logtree_formatters::PatternFormatter`, such as `{time} {level} {message}`.
+    Pattern(String),
+}
+
+/// One layer of settings: every field is optional, and a later layer's `Some` wins.
+///
+/// The layers, weakest first: what the code sets, the configuration file, the environment.
+/// [`Config::merge`] lays one over another.
+///
+/// ```
+/// use logtree::config::Config;
+/// use logtree::LevelFilter;
+///
+/// let mut config = Config { max_size: Some(1 << 20), ..Config::default() };
+/// let file = Config::from_toml_str("max_size = \"10 MiB\"\n[levels]\n\"app.db\" = \"debug\"\n", "logtree.toml")?;
+/// config.merge(file);
+/// assert_eq!(config.max_size, Some(10 << 20));
+/// assert_eq!(config.levels["app.db"], LevelFilter::Debug);
+/// # Ok::<(), logtree::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    /// The level of the logger being set up (key `level`).
+    pub level: Option<LevelFilter>,
+    /// The root logger's level (key `root_level`; `Warn` unless set).
+    pub root_level: Option<LevelFilter>,
+    /// Levels of other loggers by dotted name (table `levels`).
+    pub levels: BTreeMap<String, LevelFilter>,
+    /// Directory of the log files (key `dir`; default `logs`).
+    pub dir: Option<PathBuf>,
+    /// File name stem: `<stem>_<YYYY-MM-DD>.log` (key `file_stem`; default `App`).
+    pub file_stem: Option<String>,
+    /// Size that triggers a roll-over, in bytes; 0 never rolls (key `max_size`; default 1 MiB).
+    pub max_size: Option<u64>,
+    /// Number of numbered backups kept (key `backup_count`; default 5).
+    pub backup_count: Option<u32>,
+    /// Flush policy of the file (key `flush`: `every-record` or `buffered`).
+    pub flush: Option<FlushMode>,
+    /// Longest time a buffered record waits (key `flush_interval_ms`; default 1000).
+    pub flush_interval: Option<Duration>,
+    /// Whether to write the rotating file at all (key `file`; default true).
+    pub file: Option<bool>,
+    /// Whether to write to the console (key `console`; default true).
+    pub console: Option<bool>,
+    /// Console stream (key `console_stream`: `stdout` or `stderr`).
+    pub console_stream: Option<ConsoleStream>,
+    /// Console colours (key `color`: `auto`, `always`, `never`).
+    pub color: Option<ColorChoice>,
+    /// Line layout (key `format`: `millisecond`, `json`, or a pattern).
+    pub format: Option<FormatSpec>,
+    /// Timestamps in UTC instead of local time (key `utc`; default false).
+    pub utc: Option<bool>,
+}
+
+impl Config {
+    /// Lays `over` on top of `self`: each setting `over` has replaces this one's; levels are
+    /// merged name by name.
+    pub fn merge(&mut self, over: Config) {
+        macro_rules! take {
+            ($($field:ident),*) => {$(
+                if over.$field.is_some() {
+                    self.$field = over.$field;
+                }
+            )*};
+        }
+        take!(
+            level,
+            root_level,
+            dir,
+            file_stem,
+            max_size,
+            backup_count,
+            flush,
+            flush_interval,
+            file,
+            console,
+            console_stream,
+            color,
+            format,
+            utc
+        );
+        self.levels.extend(over.levels);
+    }
+
+    /// The environment's layer, read through `var` (pass `|name| std::env::var(name).ok()`):
+    ///
+    /// | variable | effect |
+    /// | --- | --- |
+    /// | `LOGTREE_DIR` | the log directory |
+    /// | `RUST_LOG` | level directives, `info,app.db=debug,hyper::proto=warn` |
+    /// | `LOGTREE_LEVEL` | level directives as `RUST_LOG`, applied after it, so it wins |
+    ///
+    /// In directives a bare level is the level of the logger being set up and `name=level`
+    /// sets that logger; `::` in names is accepted.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the variable, the offending item and the reason.
+    ///
+    /// ```
+    /// use logtree::config::Config;
+    /// use logtree::LevelFilter;
+    /// let env = |name: &str| (name == "LOGTREE_LEVEL").then(|| "warn,app::db=trace".to_owned());
+    /// let config = Config::from_env_with(env)?;
+    /// assert_eq!(config.level, Some(LevelFilter::Warn));
+    /// assert_eq!(config.levels["app.db"], LevelFilter::Trace);
+    /// # Ok::<(), logtree::Error>(())
+    /// ```
+    pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let mut config = Config::default();
+        if let Some(dir) = var("LOGTREE_DIR") {
+            if dir.trim().is_empty() {
+                return Err(env_error("LOGTREE_DIR", None, "is empty".to_owned()));
+            }
+            config.dir = Some(PathBuf::from(dir));
+        }
+        for name in ["RUST_LOG", "LOGTREE_LEVEL"] {
+            if let Some(text) = var(name) {
+                let directives = parse_directives(&text)
+                    .map_err(|(item, reason)| env_error(name, Some(item), reason))?;
+                if directives.level.is_some() {
+                    config.level = directives.level;
+                }
+                config.levels.extend(directives.levels);
+            }
+        }
+        Ok(config)
+    }
+
+    /// [`Config::from_env_with`] on the process environment.
+    ///
+    /// # Errors
+    /// As [`Config::from_env_with`].
+    pub fn from_env() -> Result<Config, Error> {
+        Config::from_env_with(|name| std::env::var(name).ok())
+    }
+}
+
+fn env_error(variable: &str, key: Option<String>, reason: String) -> Error {
+    Error::InvalidConfig {
+        source_name: variable.to_owned(),
+        key,
+        reason,
+    }
+}

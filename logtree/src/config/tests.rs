@@ -1,0 +1,381 @@
+//! Every key, every error, and the order of the layers.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use logtree_core::{Error, LevelFilter};
+
+use super::{ColorChoice, Config, ConsoleStream, FlushMode, FormatSpec, FILE_KEYS};
+
+const FULL_TOML: &str = r#"
+level = "debug"
+root_level = "error"
+dir = "/var/log/app"
+file_stem = "Shop"
+max_size = "10 MiB"
+backup_count = 9
+flush = "buffered"
+flush_interval_ms = 250
+file = false
+console = true
+console_stream = "stderr"
+color = "never"
+format = "json"
+utc = true
+
+[levels]
+"app.db" = "trace"
+"hyper::proto" = "WARNING"
+"#;
+
+fn full_config() -> Config {
+    Config {
+        level: Some(LevelFilter::Debug),
+        root_level: Some(LevelFilter::Error),
+        levels: [
+            ("app.db".to_owned(), LevelFilter::Trace),
+            ("hyper.proto".to_owned(), LevelFilter::Warn),
+        ]
+        .into(),
+        dir: Some(PathBuf::from("/var/log/app")),
+        file_stem: Some("Shop".into()),
+        max_size: Some(10 << 20),
+        backup_count: Some(9),
+        flush: Some(FlushMode::Buffered),
+        flush_interval: Some(Duration::from_millis(250)),
+        file: Some(false),
+        console: Some(true),
+        console_stream: Some(ConsoleStream::Stderr),
+        color: Some(ColorChoice::Never),
+        format: Some(FormatSpec::Json),
+        utc: Some(true),
+    }
+}
+
+#[test]
+fn every_key_is_read_from_toml() {
+    assert_eq!(
+        Config::from_toml_str(FULL_TOML, "t.toml").unwrap(),
+        full_config()
+    );
+    for key in FILE_KEYS {
+        assert!(
+            FULL_TOML.contains(&format!("{key} =")) || FULL_TOML.contains(&format!("[{key}]")),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn every_key_is_read_from_json() {
+    let json = r#"{
+        "level": "debug", "root_level": "error", "dir": "/var/log/app", "file_stem": "Shop",
+        "max_size": 10485760, "backup_count": 9, "flush": "buffered", "flush_interval_ms": 250,
+        "file": false, "console": true, "console_stream": "stderr", "color": "never",
+        "format": "json", "utc": true,
+        "levels": {"app.db": "trace", "hyper::proto": "WARNING"}
+    }"#;
+    assert_eq!(
+        Config::from_json_str(json, "t.json").unwrap(),
+        full_config()
+    );
+}
+
+#[test]
+fn an_empty_file_sets_nothing() {
+    assert_eq!(
+        Config::from_toml_str("", "t.toml").unwrap(),
+        Config::default()
+    );
+    assert_eq!(
+        Config::from_json_str("{}", "t.json").unwrap(),
+        Config::default()
+    );
+}
+
+#[test]
+fn formats_and_flush_spellings() {
+    let read = |text: &str| Config::from_toml_str(text, "t.toml").unwrap();
+    assert_eq!(
+        read("format = \"millisecond\"").format,
+        Some(FormatSpec::Millisecond)
+    );
+    assert_eq!(
+        read("format = \"{time} {message}\"").format,
+        Some(FormatSpec::Pattern("{time} {message}".into()))
+    );
+    assert_eq!(
+        read("flush = \"every-record\"").flush,
+        Some(FlushMode::EveryRecord)
+    );
+    assert_eq!(read("max_size = 0").max_size, Some(0));
+    assert_eq!(read("max_size = \"1MB\"").max_size, Some(1_000_000));
+    assert_eq!(
+        read("console_stream = \"stdout\"").console_stream,
+        Some(ConsoleStream::Stdout)
+    );
+    assert_eq!(read("color = \"always\"").color, Some(ColorChoice::Always));
+}
+
+/// Asserts an `InvalidConfig` error naming `source`, `key`, and a reason containing `reason`.
+fn assert_invalid(result: Result<Config, Error>, source: &str, key: Option<&str>, reason: &[&str]) {
+    match result {
+        Err(Error::InvalidConfig {
+            source_name,
+            key: k,
+            reason: r,
+        }) => {
+            assert_eq!(source_name, source);
+            assert_eq!(k.as_deref(), key, "reason: {r}");
+            for part in reason {
+                assert!(r.contains(part), "{r:?} lacks {part:?}");
+            }
+        }
+        other => panic!("expected InvalidConfig, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_toml_values_name_the_file_the_key_and_the_place() {
+    let toml = |text: &str| Config::from_toml_str(text, "app.toml");
+    assert_invalid(
+        toml("level = \"loud\""),
+        "app.toml",
+        Some("level"),
+        &["invalid level \"loud\"", "line 1"],
+    );
+    assert_invalid(
+        toml("\n\nmax_size = \"ten\""),
+        "app.toml",
+        Some("max_size"),
+        &["not a size", "line 3"],
+    );
+    assert_invalid(
+        toml("max_size = -5"),
+        "app.toml",
+        Some("max_size"),
+        &["negative"],
+    );
+    assert_invalid(
+        toml("max_size = 1.5"),
+        "app.toml",
+        Some("max_size"),
+        &["whole number"],
+    );
+    assert_invalid(
+        toml("backup_count = \"five\""),
+        "app.toml",
+        Some("backup_count"),
+        &["invalid type"],
+    );
+    assert_invalid(
+        toml("backup_count = 99999999999"),
+        "app.toml",
+        Some("backup_count"),
+        &[],
+    );
+    assert_invalid(
+        toml("flush = \"sometimes\""),
+        "app.toml",
+        Some("flush"),
+        &["not a flush policy"],
+    );
+    assert_invalid(
+        toml("console = \"yes\""),
+        "app.toml",
+        Some("console"),
+        &["invalid type"],
+    );
+    assert_invalid(
+        toml("color = \"pink\""),
+        "app.toml",
+        Some("color"),
+        &["colour"],
+    );
+    assert_invalid(
+        toml("console_stream = \"file\""),
+        "app.toml",
+        Some("console_stream"),
+        &["stream"],
+    );
+    assert_invalid(
+        toml("format = \"fancy\""),
+        "app.toml",
+        Some("format"),
+        &["neither"],
+    );
+    assert_invalid(
+        toml("file_stem = \"\""),
+        "app.toml",
+        Some("file_stem"),
+        &["empty"],
+    );
+    assert_invalid(
+        toml("[levels]\n\"a..b\" = \"info\""),
+        "app.toml",
+        Some("levels.a..b"),
+        &["invalid logger name"],
+    );
+    assert_invalid(
+        toml("[levels]\napp = \"chatty\""),
+        "app.toml",
+        Some("levels.app"),
+        &["invalid level"],
+    );
+    assert_invalid(
+        toml("max_bytes = 5"),
+        "app.toml",
+        Some("max_bytes"),
+        &["unknown field `max_bytes`", "max_size"],
+    );
+    assert_invalid(toml("level = \"info"), "app.toml", None, &["line 1"]);
+    assert_invalid(
+        toml("levels = 3"),
+        "app.toml",
+        Some("levels"),
+        &["invalid type"],
+    );
+}
+
+#[test]
+fn bad_json_values_name_the_file_the_key_and_the_place() {
+    let json = |text: &str| Config::from_json_str(text, "app.json");
+    assert_invalid(
+        json("{\n  \"max_size\": \"ten\"\n}"),
+        "app.json",
+        Some("max_size"),
+        &["not a size", "line 2"],
+    );
+    assert_invalid(
+        json("{\"level\": 3}"),
+        "app.json",
+        Some("level"),
+        &["invalid type"],
+    );
+    assert_invalid(
+        json("{\"levels\": {\"app\": \"x\"}}"),
+        "app.json",
+        Some("levels.app"),
+        &["invalid level"],
+    );
+    assert_invalid(
+        json("{\"dir\": \"logs\""),
+        "app.json",
+        None,
+        &["EOF", "line 1"],
+    );
+    assert_invalid(json("{} {}"), "app.json", None, &["trailing"]);
+    assert_invalid(json("[]"), "app.json", None, &["expected a JSON object"]);
+    assert_invalid(json(""), "app.json", None, &["expected a JSON object"]);
+}
+
+#[test]
+fn files_are_read_by_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("logtree.toml");
+    std::fs::write(&toml, "backup_count = 2").unwrap();
+    assert_eq!(Config::from_file(&toml).unwrap().backup_count, Some(2));
+    let json = dir.path().join("logtree.JSON");
+    std::fs::write(&json, "{\"backup_count\": 3}").unwrap();
+    assert_eq!(Config::from_file(&json).unwrap().backup_count, Some(3));
+
+    let missing = dir.path().join("missing.toml");
+    match Config::from_file(&missing) {
+        Err(Error::OpenFile { path, .. }) => assert_eq!(path, missing),
+        other => panic!("{other:?}"),
+    }
+    std::fs::write(&toml, "backup_count = [").unwrap();
+    let err = Config::from_file(&toml).unwrap_err().to_string();
+    assert!(
+        err.contains("logtree.toml") && err.contains("line 1"),
+        "{err}"
+    );
+}
+
+fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}
+
+#[test]
+fn environment_variables() {
+    let config = Config::from_env_with(env(&[
+        ("LOGTREE_DIR", "/tmp/elsewhere"),
+        ("RUST_LOG", "debug,hyper=info,app::db=warn"),
+        ("LOGTREE_LEVEL", "error,app.db=trace"),
+    ]))
+    .unwrap();
+    assert_eq!(config.dir, Some(PathBuf::from("/tmp/elsewhere")));
+    // LOGTREE_LEVEL is applied after RUST_LOG, item by item.
+    assert_eq!(config.level, Some(LevelFilter::Error));
+    assert_eq!(config.levels["app.db"], LevelFilter::Trace);
+    assert_eq!(config.levels["hyper"], LevelFilter::Info);
+    assert_eq!(Config::from_env_with(env(&[])).unwrap(), Config::default());
+}
+
+#[test]
+fn bad_environment_values_name_the_variable_and_item() {
+    let check = |vars, source, key: &str, reason| match Config::from_env_with(env(vars)) {
+        Err(Error::InvalidConfig {
+            source_name,
+            key: k,
+            reason: r,
+        }) => {
+            assert_eq!(source_name, source);
+            assert_eq!(k.as_deref(), Some(key));
+            assert!(r.contains(reason), "{r}");
+        }
+        other => panic!("{other:?}"),
+    };
+    check(
+        &[("RUST_LOG", "info,app=noisy")],
+        "RUST_LOG",
+        "app=noisy",
+        "invalid level",
+    );
+    check(
+        &[("LOGTREE_LEVEL", "a b=info")],
+        "LOGTREE_LEVEL",
+        "a b=info",
+        "invalid logger name",
+    );
+    assert!(matches!(
+        Config::from_env_with(env(&[("LOGTREE_DIR", " ")])),
+        Err(Error::InvalidConfig { ref source_name, .. }) if source_name == "LOGTREE_DIR"
+    ));
+}
+
+#[test]
+fn later_layers_win_setting_by_setting() {
+    let mut config = Config {
+        level: Some(LevelFilter::Info),
+        dir: Some("code-dir".into()),
+        backup_count: Some(1),
+        levels: [
+            ("a".to_owned(), LevelFilter::Info),
+            ("b".to_owned(), LevelFilter::Info),
+        ]
+        .into(),
+        ..Config::default()
+    };
+    config.merge(
+        Config::from_toml_str(
+            "dir = \"file-dir\"\nbackup_count = 2\n[levels]\na = \"debug\"",
+            "f",
+        )
+        .unwrap(),
+    );
+    config.merge(Config::from_env_with(env(&[("LOGTREE_DIR", "env-dir")])).unwrap());
+    assert_eq!(config.level, Some(LevelFilter::Info), "code default kept");
+    assert_eq!(config.backup_count, Some(2), "file over code");
+    assert_eq!(
+        config.dir,
+        Some(PathBuf::from("env-dir")),
+        "environment over file"
+    );
+    assert_eq!(config.levels["a"], LevelFilter::Debug);
+    assert_eq!(config.levels["b"], LevelFilter::Info);
+}
