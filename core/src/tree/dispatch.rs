@@ -71,6 +71,13 @@ thread_local! {
     };
 }
 
+/// Whether this thread is handing a record to sinks right now.
+pub(crate) fn dispatching_on_this_thread() -> bool {
+    THREAD_STATE
+        .try_with(|ts| ts.dispatching.get())
+        .unwrap_or(false)
+}
+
 /// Clears the dispatching flag when the dispatch ends, even by a panic.
 struct Dispatching<'t>(&'t Cell<bool>);
 

@@ -26,6 +26,11 @@ impl LoggerTree {
     /// See [`LoggerTree::setup_logger`] for what a second call for the same name does: it is
     /// idempotent and never attaches a sink twice.
     ///
+    /// The first call also arranges for the tree to be flushed when the process ends: on a
+    /// panic (from the panic hook, before the previous hook runs), on a return from `main` and
+    /// on `std::process::exit` (from an `atexit` handler). Only `kill -9` and aborts escape it;
+    /// against those, sinks write every record before the log call returns by default.
+    ///
     /// ```
     /// use logtree_core::{LevelFilter, LoggerTree, MemorySink, SetupOptions};
     /// let lines = MemorySink::new();
@@ -52,6 +57,7 @@ impl LoggerTree {
                 // `change` pushes the tree's max level to the facade from now on.
                 self.shared
                     .change(|_| self.shared.drives_facade.store(true, Ordering::Relaxed));
+                super::exit::flush_global_tree_at_exit();
                 true
             }
             Err(_) => false,

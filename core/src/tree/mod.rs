@@ -1,6 +1,7 @@
 //! The logger tree: dotted names, levels, propagation and setup.
 
 mod dispatch;
+mod exit;
 mod facade;
 mod logger;
 mod node;

@@ -1,0 +1,115 @@
+//! Records held in a buffering sink of the process-wide tree reach their file when the process
+//! ends by a panic, a return from `main`, or `std::process::exit`: the tree flushes itself from
+//! its panic hook and its `atexit` handler. Each ending runs in a child process (this test
+//! binary, re-run with `EXIT_FLUSH_MODE` set).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Mutex;
+
+use logtree_core::{
+    Error, Formatter, LevelFilter, LoggerTree, PlainFormatter, Record, SetupOptions, Sink, SinkId,
+};
+
+/// Keeps every record in memory until `flush`, as a buffered file sink does at worst.
+struct HoldUntilFlush {
+    path: PathBuf,
+    held: Mutex<Vec<u8>>,
+}
+
+impl Sink for HoldUntilFlush {
+    fn id(&self) -> SinkId {
+        SinkId::new(self.path.display().to_string())
+    }
+    fn log(&self, record: &Record<'_>) -> Result<(), Error> {
+        PlainFormatter.format(record, &mut self.held.lock().unwrap())
+    }
+    fn flush(&self) -> Result<(), Error> {
+        let mut held = self.held.lock().unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .unwrap();
+        file.write_all(&held).unwrap();
+        held.clear();
+        Ok(())
+    }
+}
+
+const RECORDS: usize = 500;
+
+/// The child's body; a no-op unless this binary runs as a child.
+#[test]
+fn child() {
+    let (Ok(mode), Ok(path)) = (
+        std::env::var("EXIT_FLUSH_MODE"),
+        std::env::var("EXIT_FLUSH_FILE"),
+    ) else {
+        return;
+    };
+    let sink = HoldUntilFlush {
+        path: path.into(),
+        held: Mutex::new(Vec::new()),
+    };
+    LoggerTree::setup(
+        "child",
+        SetupOptions::new().level(LevelFilter::Info).sink(sink),
+    )
+    .unwrap();
+    for i in 0..RECORDS {
+        log::info!(target: "child", "record {i}");
+    }
+    match mode.as_str() {
+        "panic" => {
+            // Abort right after the panic so that no exit handler runs: only the panic hook
+            // can have flushed (as with `panic = "abort"`).
+            let _ = std::thread::spawn(|| panic!("the child panics")).join();
+            std::process::abort();
+        }
+        "exit" => std::process::exit(3),
+        _ => {} // return: the test harness ends the process normally
+    }
+}
+
+fn run_child(mode: &str) -> (std::process::ExitStatus, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("held.log");
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--test-threads=1"])
+        .env("EXIT_FLUSH_MODE", mode)
+        .env("EXIT_FLUSH_FILE", &file)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    (output.status, text.lines().map(str::to_owned).collect())
+}
+
+fn assert_all_records(lines: &[String]) {
+    let expected: Vec<String> = (0..RECORDS)
+        .map(|i| format!("INFO child - record {i}"))
+        .collect();
+    assert_eq!(lines, expected);
+}
+
+#[test]
+fn a_panic_flushes_the_tree() {
+    let (status, lines) = run_child("panic");
+    assert!(!status.success());
+    assert_all_records(&lines);
+}
+
+#[test]
+fn process_exit_flushes_the_tree() {
+    let (status, lines) = run_child("exit");
+    assert_eq!(status.code(), Some(3));
+    assert_all_records(&lines);
+}
+
+#[test]
+fn returning_normally_flushes_the_tree() {
+    let (status, lines) = run_child("return");
+    assert!(status.success());
+    assert_all_records(&lines);
+}
