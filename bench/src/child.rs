@@ -25,6 +25,7 @@ pub fn run(options: &ChildOptions) -> Result<(), BoxError> {
     let setup = Setup {
         dir: &options.dir,
         other_at_debug: options.workload == Workload::W3Other,
+        backups: options.backups,
     };
     let installed =
         (case.install)(&setup).map_err(|err| format!("cannot set up {}: {err}", case.name))?;

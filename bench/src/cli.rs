@@ -9,13 +9,14 @@ use crate::BoxError;
 /// Printed for `--help` and after a bad argument.
 pub const USAGE: &str = "\
 usage: logtree-bench [--records N] [--only NAME] [--workloads w1,w2,w3,w3-other,w4]
-                     [--runs N] [--calls N] [--dir PATH]
+                     [--runs N] [--calls N] [--backups N] [--dir PATH]
 
   --records N     records per W1/W2 run (default 1000000; W2 logs N/2 per thread)
   --only NAME     run only the cases whose name contains NAME (e.g. logtree, flexi)
   --workloads L   comma-separated workloads to run (default: all)
   --runs N        repetitions per case; the median is reported (default 3)
   --calls N       timed calls per W3 run (default 50000000; W4 runs N/10)
+  --backups N     rotated files kept beside the live one (default 7: see src/line.rs)
   --dir PATH      where the per-run temporary directories go (default: the system temp dir)";
 
 /// One of the workloads of issue 7.
@@ -89,6 +90,8 @@ pub struct ParentOptions {
     pub only: Option<String>,
     /// Workloads to run.
     pub workloads: Vec<Workload>,
+    /// Rotated files kept beside the live one.
+    pub backups: usize,
     /// Parent directory of the per-run temporary directories.
     pub dir: Option<PathBuf>,
 }
@@ -102,6 +105,8 @@ pub struct ChildOptions {
     pub workload: Workload,
     /// Records (W1, W2) or calls (W3, W4).
     pub count: u64,
+    /// Rotated files kept beside the live one.
+    pub backups: usize,
     /// The fresh directory to write into.
     pub dir: PathBuf,
 }
@@ -125,6 +130,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, BoxError
         runs: 3,
         only: None,
         workloads: Workload::ALL.to_vec(),
+        backups: crate::line::DEFAULT_BACKUPS,
         dir: None,
     };
     let mut child_case = None;
@@ -141,6 +147,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, BoxError
             "--records" => parent.records = number(&arg, &value()?)?,
             "--calls" => parent.calls = number(&arg, &value()?)?,
             "--runs" => parent.runs = number(&arg, &value()?)?,
+            "--backups" => parent.backups = number(&arg, &value()?)?,
             "--only" => parent.only = Some(value()?),
             "--dir" => parent.dir = Some(PathBuf::from(value()?)),
             "--workloads" => {
@@ -164,6 +171,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, BoxError
             case,
             workload: child_workload.ok_or("--child needs --workload")?,
             count: child_count.ok_or("--child needs --count")?,
+            backups: parent.backups,
             dir: parent.dir.ok_or("--child needs --dir")?,
         })),
     }

@@ -17,10 +17,12 @@ pub fn print(
 ) {
     let rows: Vec<Row<'_>> = results.iter().map(|(w, c, o)| (*w, c, o)).collect();
     println!(
-        "Records per W1/W2 run: {} (W2: {} per thread); W3: {} calls per run; W4: {} records \
-         per run; {} runs per case, median shown.",
+        "Records per W1/W2 run: {} (W2: {} per thread), files of {} MiB with {} backups; W3: {} \
+         calls per run; W4: {} records per run; {} runs per case, median shown.",
         options.records,
         options.records / 2,
+        crate::line::MAX_BYTES >> 20,
+        options.backups,
         options.calls,
         (options.calls / 10).max(1),
         options.runs

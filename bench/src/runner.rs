@@ -66,7 +66,12 @@ pub fn run(options: &ParentOptions) -> Result<(), BoxError> {
     for run in 1..=options.runs {
         for ((workload, case), outcome) in plan.iter().zip(&mut outcomes) {
             let Ok(samples) = outcome else { continue };
-            eprint!("run {run}/{}: {workload} {:<22} ", options.runs, case.name);
+            eprint!(
+                "run {run}/{}: {:<8} {:<22} ",
+                options.runs,
+                workload.name(),
+                case.name
+            );
             match run_once(&exe, &root, *workload, case, options) {
                 Ok(sample) => {
                     eprintln!("{:>10.1} ms", sample.elapsed_ns as f64 / 1e6);
@@ -120,7 +125,8 @@ fn run_once(
     };
     let output = Command::new(exe)
         .args(["--child", case.name, "--workload", workload.name()])
-        .args(["--count", &count.to_string(), "--dir"])
+        .args(["--count", &count.to_string()])
+        .args(["--backups", &options.backups.to_string(), "--dir"])
         .arg(dir.path())
         .stdin(Stdio::null())
         .output()

@@ -6,7 +6,7 @@ use flexi_logger::{
 };
 
 use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
-use crate::line::{BACKUPS, MAX_BYTES, TIMESTAMP};
+use crate::line::{MAX_BYTES, TIMESTAMP};
 use crate::BoxError;
 
 /// flexi_logger, `WriteMode::Direct`.
@@ -57,7 +57,7 @@ fn install(setup: &Setup<'_>, mode: WriteMode) -> Result<Box<dyn Installed>, Box
         .rotate(
             Criterion::Size(MAX_BYTES),
             Naming::Numbers,
-            Cleanup::KeepLogFiles(BACKUPS),
+            Cleanup::KeepLogFiles(setup.backups),
         )
         .format(line)
         .write_mode(mode)

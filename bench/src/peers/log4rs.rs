@@ -10,7 +10,7 @@ use log4rs::config::{Appender, Config, Logger, Root};
 use log4rs::encode::pattern::PatternEncoder;
 
 use super::{Api, Case, Class, FacadeFlush, Installed, Kind, Setup};
-use crate::line::{BACKUPS, MAX_BYTES};
+use crate::line::MAX_BYTES;
 use crate::BoxError;
 
 /// log4rs, rolling file appender.
@@ -29,7 +29,7 @@ fn install(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
     let backups = setup.dir.join("app.{}.log");
     let roller = FixedWindowRoller::builder().build(
         backups.to_str().ok_or("the temp dir is not UTF-8")?,
-        u32::try_from(BACKUPS)?,
+        u32::try_from(setup.backups)?,
     )?;
     let policy = CompoundPolicy::new(Box::new(SizeTrigger::new(MAX_BYTES)), Box::new(roller));
     let appender = RollingFileAppender::builder()

@@ -64,6 +64,8 @@ pub struct Setup<'a> {
     pub dir: &'a Path,
     /// W3-other: set another logger (`other`) to `Debug` while `app.module` stays at `Info`.
     pub other_at_debug: bool,
+    /// Rotated files to keep beside the live one (`--backups`).
+    pub backups: usize,
 }
 
 /// What a case leaves running once installed.

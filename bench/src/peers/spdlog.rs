@@ -10,7 +10,7 @@ use spdlog::sink::{AsyncPoolSink, RotatingFileSink, RotationPolicy, Sink};
 use spdlog::{Level, LevelFilter, Logger, Record, StringBuf, ThreadPool};
 
 use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
-use crate::line::{BACKUPS, MAX_BYTES};
+use crate::line::MAX_BYTES;
 use crate::BoxError;
 
 /// spdlog-rs, rotating file sink on the logging thread.
@@ -68,7 +68,7 @@ fn rotating(setup: &Setup<'_>) -> Result<Arc<RotatingFileSink>, BoxError> {
     Ok(RotatingFileSink::builder()
         .base_path(setup.dir.join("app.log"))
         .rotation_policy(RotationPolicy::FileSize(MAX_BYTES))
-        .max_files(BACKUPS + 1)
+        .max_files(setup.backups + 1)
         .formatter(formatter)
         .build_arc()?)
 }

@@ -18,7 +18,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 
 use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
-use crate::line::{BACKUPS, TIMESTAMP};
+use crate::line::TIMESTAMP;
 use crate::BoxError;
 
 /// The rolling appender written on the logging thread.
@@ -78,7 +78,7 @@ fn appender(setup: &Setup<'_>) -> Result<RollingFileAppender, BoxError> {
         .rotation(Rotation::DAILY)
         .filename_prefix("app")
         .filename_suffix("log")
-        .max_log_files(BACKUPS + 1)
+        .max_log_files(setup.backups + 1)
         .build(setup.dir)?)
 }
 
