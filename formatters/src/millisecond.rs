@@ -1,55 +1,135 @@
 //! The default line: `2025-06-27 14:25:23.123 - app.utils.logger - INFO - message`.
 
-use std::io::Write;
+use logtree_core::{Error, Formatter, Record};
 
-use chrono::{DateTime, Local, Utc};
-use logtree_core::{write_args, write_key_values, Error, Formatter, Record};
+use crate::escape::{escape_from, Mode};
+use crate::fmt_buf::write_args;
+use crate::kv;
+use crate::timestamp::{Clock, Zone};
 
 /// Formats `YYYY-MM-DD HH:MM:SS.mmm - logger - LEVEL - message key=value\n`, the line of
-/// Python's `%(asctime)s.%(msecs)03d - %(name)s - %(levelname)s - %(message)s`.
+/// Python's `%(asctime)s.%(msecs)03d - %(name)s - %(levelname)s - %(message)s`; the default
+/// formatter of every logtree sink.
 ///
-/// Local time by default, UTC on request; milliseconds truncated, always three digits; the
-/// record's own timestamp.
-#[derive(Clone, Debug, Default)]
+/// - Local time by default ([`new`](Self::new)), UTC with [`utc`](Self::utc), or any
+///   [`Zone`]. The time is the record's own (taken when it was created); milliseconds are
+///   truncated, never rounded, and always three digits.
+/// - Fast: the date-time text is built once per second and shared by every thread; the local
+///   offset is looked up only then (so a daylight-saving change shows from its first second);
+///   nothing is allocated per record.
+/// - One record is one line: control characters in the message and key-values are escaped
+///   (`\n`, `\r`, `\t`, `\x1b`, `\u{9b}`), so a crafted message can neither forge a record nor
+///   drive a terminal. [`multiline`](Self::multiline) keeps line breaks instead.
+/// - Key-values follow the message as ` key=value`; a value that is empty or holds a space,
+///   `"`, `=` or a control character is written `key="a b"`, with `\"` and `\\` inside.
+///
+/// ```
+/// use logtree_core::{Formatter, Record};
+/// use logtree_formatters::MillisecondFormatter;
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let kvs = [("user", "alice"), ("cart", "2 items")];
+/// let record = Record::builder()
+///     .logger("shop.cart")
+///     .args(format_args!("checkout\nINFO forged line"))
+///     .key_values(&kvs)
+///     .timestamp(UNIX_EPOCH + Duration::from_millis(1_751_034_323_999))
+///     .build();
+/// let mut line = Vec::new();
+/// MillisecondFormatter::utc().format(&record, &mut line)?;
+/// assert_eq!(
+///     String::from_utf8_lossy(&line),
+///     "2025-06-27 14:25:23.999 - shop.cart - INFO - checkout\\nINFO forged line user=alice cart=\"2 items\"\n"
+/// );
+/// # Ok::<(), logtree_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
 pub struct MillisecondFormatter {
-    utc: bool,
+    clock: Clock,
+    message: Mode,
 }
 
 impl MillisecondFormatter {
-    /// Local time.
+    /// Local time, one line per record.
     pub fn new() -> MillisecondFormatter {
-        MillisecondFormatter { utc: false }
+        MillisecondFormatter {
+            clock: Clock::new(Zone::Local),
+            message: Mode::Line,
+        }
     }
 
-    /// UTC.
+    /// UTC, one line per record.
     pub fn utc() -> MillisecondFormatter {
-        MillisecondFormatter { utc: true }
+        MillisecondFormatter::new().zone(Zone::Utc)
+    }
+
+    /// Shows timestamps in `zone`.
+    ///
+    /// ```
+    /// use logtree_formatters::{MillisecondFormatter, Zone};
+    /// let formatter = MillisecondFormatter::new().zone(Zone::Utc);
+    /// # let _ = formatter;
+    /// ```
+    pub fn zone(mut self, zone: Zone) -> MillisecondFormatter {
+        self.clock = Clock::new(zone);
+        self
+    }
+
+    /// With `true`, a message's line breaks (`\n`, `\r\n`) are kept and each continuation line
+    /// is indented by four spaces, so that stack traces and pretty-printed values stay
+    /// readable and a continuation is never mistaken for a record; tabs are kept too. Every
+    /// other control character (a lone `\r`, ANSI escapes) is still escaped, and key-values
+    /// stay on one line. The default, `false`, escapes line breaks as `\n`.
+    ///
+    /// ```
+    /// use logtree_core::{Formatter, Record};
+    /// use logtree_formatters::MillisecondFormatter;
+    ///
+    /// let record = Record::builder().logger("app").args(format_args!("trace:\n  at main")).build();
+    /// let mut line = Vec::new();
+    /// MillisecondFormatter::utc().multiline(true).format(&record, &mut line)?;
+    /// assert!(line.ends_with(b" - app - INFO - trace:\n      at main\n"));
+    /// # Ok::<(), logtree_core::Error>(())
+    /// ```
+    pub fn multiline(mut self, multiline: bool) -> MillisecondFormatter {
+        self.message = if multiline {
+            Mode::Multiline
+        } else {
+            Mode::Line
+        };
+        self
+    }
+}
+
+impl Default for MillisecondFormatter {
+    /// The same as [`MillisecondFormatter::new`]: local time, one line per record.
+    fn default() -> MillisecondFormatter {
+        MillisecondFormatter::new()
     }
 }
 
 impl Formatter for MillisecondFormatter {
     fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
-        let at: DateTime<Utc> = record.timestamp().into();
-        let written = if self.utc {
-            write!(out, "{}", at.format("%Y-%m-%d %H:%M:%S%.3f"))
-        } else {
-            write!(
-                out,
-                "{}",
-                at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S%.3f")
-            )
-        };
-        written.map_err(|_| Error::Format {
-            reason: "cannot write the timestamp".to_owned(),
-        })?;
+        self.clock.stamp(record.timestamp()).write_text(out);
         out.extend_from_slice(b" - ");
+        // The tree validates logger names, but a hand-built record is not checked: the name
+        // is escaped too, in the same scan as the message unless the message may span lines.
+        let mut start = out.len();
         out.extend_from_slice(record.logger().as_bytes());
+        if self.message == Mode::Multiline {
+            escape_from(out, start, Mode::Line);
+            start = out.len();
+        }
         out.extend_from_slice(b" - ");
         out.extend_from_slice(record.level().as_str().as_bytes());
         out.extend_from_slice(b" - ");
         write_args(out, record.args())?;
-        write_key_values(out, record.key_values())?;
+        escape_from(out, start, self.message);
+        kv::write_text(out, record.key_values())?;
         out.push(b'\n');
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

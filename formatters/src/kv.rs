@@ -1,0 +1,127 @@
+//! Key-values (`log::info!(user = "x"; "msg")`): the visiting all formatters share, and the
+//! ` key=value` text form of the two text formatters.
+
+use logtree_core::log::kv;
+use logtree_core::Error;
+
+use crate::escape::{escape_from, needs_quotes, Mode};
+use crate::fmt_buf::write_display;
+
+/// Calls `f` with each key-value of `source`, in the caller's order, and hands back `f`'s own
+/// error (the `log` visitor can only carry its own).
+pub(crate) fn for_each(
+    source: &dyn kv::Source,
+    f: impl FnMut(kv::Key<'_>, kv::Value<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    struct Visitor<F> {
+        f: F,
+        failed: Option<Error>,
+    }
+    impl<'kvs, F> kv::VisitSource<'kvs> for Visitor<F>
+    where
+        F: FnMut(kv::Key<'_>, kv::Value<'_>) -> Result<(), Error>,
+    {
+        fn visit_pair(
+            &mut self,
+            key: kv::Key<'kvs>,
+            value: kv::Value<'kvs>,
+        ) -> Result<(), kv::Error> {
+            (self.f)(key, value).map_err(|err| {
+                self.failed = Some(err);
+                kv::Error::msg("formatting a key-value failed")
+            })
+        }
+    }
+
+    let mut visitor = Visitor { f, failed: None };
+    match source.visit(&mut visitor) {
+        Ok(()) => Ok(()),
+        Err(err) => Err(visitor.failed.unwrap_or_else(|| Error::Format {
+            reason: err.to_string(),
+        })),
+    }
+}
+
+/// Appends a value as text: a string as it is, anything else through its `Display`.
+#[inline]
+pub(crate) fn write_value(out: &mut Vec<u8>, value: &kv::Value<'_>) -> Result<(), Error> {
+    match value.to_borrowed_str() {
+        Some(s) => {
+            out.extend_from_slice(s.as_bytes());
+            Ok(())
+        }
+        None => write_display(out, value, "a key-value"),
+    }
+}
+
+/// Appends ` key=value` per key-value: the value `"quoted"` when it is empty or holds a space,
+/// `"`, `=` or a control character (then `"` and `\` inside are escaped as `\"` and `\\`), and
+/// always escaped onto one line. Keys are written as given (the `log` macros only accept
+/// identifiers), control characters escaped.
+pub(crate) fn write_text(out: &mut Vec<u8>, source: &dyn kv::Source) -> Result<(), Error> {
+    for_each(source, |key, value| {
+        out.push(b' ');
+        let key_start = out.len();
+        out.extend_from_slice(key.as_str().as_bytes());
+        escape_from(out, key_start, Mode::Line);
+        out.push(b'=');
+        let start = out.len();
+        write_value(out, &value)?;
+        if needs_quotes(&out[start..]) {
+            out.insert(start, b'"');
+            escape_from(out, start + 1, Mode::Quoted);
+            out.push(b'"');
+        } else {
+            escape_from(out, start, Mode::Line);
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(source: &dyn kv::Source) -> String {
+        let mut out = Vec::new();
+        write_text(&mut out, source).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_form_quotes_only_when_needed() {
+        assert_eq!(text(&[("user", "alice")]), " user=alice");
+        assert_eq!(text(&[("rows", 3), ("n", -1)]), " rows=3 n=-1");
+        assert_eq!(
+            text(&[("a", "two words"), ("b", ""), ("c", "x=y")]),
+            r#" a="two words" b="" c="x=y""#
+        );
+        assert_eq!(text(&[("q", r#"say "hi" \o/"#)]), r#" q="say \"hi\" \\o/""#);
+        assert_eq!(
+            text(&[("evil", "x\nINFO forged\x1b[2J")]),
+            r#" evil="x\nINFO forged\x1b[2J""#
+        );
+        assert_eq!(text(&[("path", r"C:\logs")]), r" path=C:\logs");
+        assert_eq!(text(&[("f", 1.5)]), " f=1.5");
+        assert_eq!(text(&[("ok", true)]), " ok=true");
+    }
+
+    #[test]
+    fn display_values_are_quoted_by_the_same_rule() {
+        let v = kv::Value::from_display(&"a b");
+        assert_eq!(text(&[("d", v)]), r#" d="a b""#);
+    }
+
+    #[test]
+    fn a_failing_display_is_a_format_error() {
+        struct Bad;
+        impl std::fmt::Display for Bad {
+            fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                Err(std::fmt::Error)
+            }
+        }
+        let mut out = Vec::new();
+        let err = write_text(&mut out, &[("bad", kv::Value::from_display(&Bad))]).unwrap_err();
+        assert!(matches!(err, Error::Format { .. }), "{err}");
+    }
+}

@@ -1,0 +1,379 @@
+//! The timestamp code the three formatters share: a per-formatter cache of the date-time text
+//! of the current second, with the zone's offset looked up only when that second changes.
+//!
+//! # Why a per-formatter seqlock
+//! A record needs `YYYY-MM-DD HH:MM:SS`, which only changes once a second, plus milliseconds.
+//! The cache lives in the formatter (so two formatters with different zones never evict each
+//! other, and no thread-local lookup is paid per record) and is read without any write: a hit is
+//! a handful of relaxed loads between two loads of a sequence number, so any number of threads
+//! read it at once without moving its cache line. A miss computes the text on the stack and
+//! publishes it if no other thread is publishing; a reader that meets a publication in progress
+//! just uses the text it computed itself, so nobody ever waits. Two slots, chosen by the parity
+//! of the second, let records of adjacent seconds (two threads straddling a tick, or records
+//! that reach a sink out of order) both hit.
+
+use std::fmt;
+use std::sync::atomic::{fence, AtomicI64, AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Datelike, FixedOffset, Local, Offset, TimeZone, Timelike};
+use logtree_core::Error;
+
+use crate::digits::{three, two, write_i64};
+use crate::fmt_buf::write_display;
+
+/// The clock a formatter shows its timestamps in.
+///
+/// ```
+/// use logtree_formatters::{MillisecondFormatter, Zone};
+/// let paris_winter = chrono::FixedOffset::east_opt(3600).expect("valid offset");
+/// let formatter = MillisecondFormatter::new().zone(Zone::Fixed(paris_winter));
+/// # let _ = formatter;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Zone {
+    /// The machine's local time (`TZ`, else `/etc/localtime`), with the offset in force at each
+    /// record's instant, so lines on both sides of a daylight-saving change are right.
+    Local,
+    /// Coordinated Universal Time.
+    Utc,
+    /// A fixed offset from UTC.
+    Fixed(FixedOffset),
+}
+
+/// Where offsets come from: a [`Zone`], or in tests a function standing in for a zone with
+/// daylight-saving changes (chrono alone has no time-zone database).
+#[derive(Clone, Copy, Debug)]
+enum Offsets {
+    Zone(Zone),
+    #[cfg(test)]
+    Func(fn(i64) -> i32),
+}
+
+/// A formatter's clock: turns a record's timestamp into a [`Stamp`], cheaply.
+pub(crate) struct Clock {
+    offsets: Offsets,
+    slots: [Slot; 2],
+}
+
+impl Clock {
+    pub(crate) fn new(zone: Zone) -> Clock {
+        Clock::with_offsets(Offsets::Zone(zone))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn with_offset_fn(f: fn(i64) -> i32) -> Clock {
+        Clock::with_offsets(Offsets::Func(f))
+    }
+
+    fn with_offsets(offsets: Offsets) -> Clock {
+        Clock {
+            offsets,
+            slots: [Slot::new(), Slot::new()],
+        }
+    }
+
+    /// The broken-down form of `time` in this clock's zone.
+    #[inline]
+    pub(crate) fn stamp(&self, time: SystemTime) -> Stamp {
+        let (secs, nanos) = split(time);
+        let slot = &self.slots[(secs & 1) as usize];
+        if let Some((text, offset)) = slot.read(secs) {
+            return Stamp::Civil {
+                secs,
+                nanos,
+                text,
+                offset,
+            };
+        }
+        self.stamp_slow(secs, nanos)
+    }
+
+    #[cold]
+    fn stamp_slow(&self, secs: i64, nanos: u32) -> Stamp {
+        let offset = self.offset_at(secs);
+        if let Some(text) = civil_text(secs, offset) {
+            self.slots[(secs & 1) as usize].publish(secs, text, offset);
+            return Stamp::Civil {
+                secs,
+                nanos,
+                text,
+                offset,
+            };
+        }
+        match (
+            DateTime::from_timestamp(secs, nanos),
+            FixedOffset::east_opt(offset),
+        ) {
+            (Some(at), Some(offset)) => Stamp::Wide(at.with_timezone(&offset)),
+            _ => Stamp::Unrepresentable { secs, nanos },
+        }
+    }
+
+    /// Seconds east of UTC at the instant `secs`.
+    fn offset_at(&self, secs: i64) -> i32 {
+        match self.offsets {
+            Offsets::Zone(Zone::Utc) => 0,
+            Offsets::Zone(Zone::Fixed(offset)) => offset.local_minus_utc(),
+            Offsets::Zone(Zone::Local) => DateTime::from_timestamp(secs, 0)
+                .map(|at| {
+                    Local
+                        .offset_from_utc_datetime(&at.naive_utc())
+                        .fix()
+                        .local_minus_utc()
+                })
+                .unwrap_or(0),
+            #[cfg(test)]
+            Offsets::Func(f) => f(secs),
+        }
+    }
+}
+
+impl Clone for Clock {
+    /// The same zone with an empty cache: the cache is an optimisation, not state.
+    fn clone(&self) -> Clock {
+        Clock::with_offsets(self.offsets)
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Clock")
+            .field("zone", &self.offsets)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A record's timestamp, broken down in a zone.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Stamp {
+    /// Years 0–9999: the (usually cached) `YYYY-MM-DD HH:MM:SS` text of the second.
+    Civil {
+        secs: i64,
+        nanos: u32,
+        text: [u8; 19],
+        offset: i32,
+    },
+    /// A year chrono can represent but that does not have four digits.
+    Wide(DateTime<FixedOffset>),
+    /// Beyond chrono's range (±262,000 years): only a crafted record gets here.
+    Unrepresentable { secs: i64, nanos: u32 },
+}
+
+impl Stamp {
+    /// Appends `YYYY-MM-DD HH:MM:SS.mmm`.
+    #[inline]
+    pub(crate) fn write_text(&self, out: &mut Vec<u8>) {
+        match *self {
+            Stamp::Civil { text, nanos, .. } => write_civil(out, &text, b' ', nanos),
+            Stamp::Wide(at) => {
+                // chrono's `%Y` signs years outside 0–9999; nothing better exists for them.
+                // These items always format a full date-time.
+                let _ = write_display(out, &at.format("%Y-%m-%d %H:%M:%S%.3f"), "chrono");
+            }
+            Stamp::Unrepresentable { secs, nanos } => write_unix(out, secs, nanos),
+        }
+    }
+
+    /// Appends RFC 3339 with milliseconds: `2025-06-27T14:25:23.123Z` at offset zero, else
+    /// `…23.123+02:00`. An offset with seconds (local mean time, before ~1900) cannot be written
+    /// in RFC 3339, so such an instant is written in UTC instead.
+    pub(crate) fn write_rfc3339(&self, out: &mut Vec<u8>) {
+        match *self {
+            Stamp::Civil {
+                secs,
+                nanos,
+                text,
+                offset,
+            } => {
+                let (text, offset) = match offset % 60 {
+                    0 => (text, offset),
+                    _ => civil_text(secs, 0).map_or((text, offset), |utc| (utc, 0)),
+                };
+                write_civil(out, &text, b'T', nanos);
+                write_offset(out, offset);
+            }
+            Stamp::Wide(at) => {
+                let _ = write_display(out, &at.format("%Y-%m-%dT%H:%M:%S%.3f"), "chrono");
+                write_offset(out, at.offset().local_minus_utc() / 60 * 60);
+            }
+            Stamp::Unrepresentable { secs, nanos } => write_unix(out, secs, nanos),
+        }
+    }
+
+    /// The instant in its zone, for strftime-style layouts.
+    pub(crate) fn datetime(&self) -> Option<DateTime<FixedOffset>> {
+        match *self {
+            Stamp::Civil {
+                secs,
+                nanos,
+                offset,
+                ..
+            } => Some(
+                DateTime::from_timestamp(secs, nanos)?
+                    .with_timezone(&FixedOffset::east_opt(offset)?),
+            ),
+            Stamp::Wide(at) => Some(at),
+            Stamp::Unrepresentable { .. } => None,
+        }
+    }
+
+    /// Appends the instant with a strftime-style layout; see [`Stamp::datetime`].
+    ///
+    /// # Errors
+    /// [`Error::Format`] when chrono cannot format it.
+    pub(crate) fn write_items(
+        &self,
+        out: &mut Vec<u8>,
+        items: &[chrono::format::Item<'static>],
+    ) -> Result<(), Error> {
+        match self.datetime() {
+            Some(at) => write_display(out, &at.format_with_items(items.iter()), "the time layout"),
+            None => {
+                self.write_text(out);
+                Ok(())
+            }
+        }
+    }
+}
+
+#[inline]
+fn write_civil(out: &mut Vec<u8>, text: &[u8; 19], separator: u8, nanos: u32) {
+    out.extend_from_slice(&text[..10]);
+    out.push(separator);
+    out.extend_from_slice(&text[11..]);
+    out.push(b'.');
+    out.extend_from_slice(&three(nanos / 1_000_000));
+}
+
+/// `Z`, or `±HH:MM` (seconds of the offset dropped).
+fn write_offset(out: &mut Vec<u8>, offset: i32) {
+    if offset == 0 {
+        out.push(b'Z');
+        return;
+    }
+    out.push(if offset < 0 { b'-' } else { b'+' });
+    let minutes = offset.unsigned_abs() / 60;
+    out.extend_from_slice(&two(minutes / 60));
+    out.push(b':');
+    out.extend_from_slice(&two(minutes % 60));
+}
+
+/// Seconds since the epoch, for instants no calendar can show.
+fn write_unix(out: &mut Vec<u8>, secs: i64, nanos: u32) {
+    write_i64(out, secs);
+    out.push(b'.');
+    out.extend_from_slice(&three(nanos / 1_000_000));
+}
+
+/// Whole seconds since the epoch (floored, as chrono does, so an instant before 1970 keeps
+/// positive nanoseconds) and the nanoseconds into that second.
+#[inline]
+pub(crate) fn split(time: SystemTime) -> (i64, u32) {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(since) => (
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+            since.subsec_nanos(),
+        ),
+        Err(before) => {
+            let before = before.duration();
+            let secs = i64::try_from(before.as_secs()).map_or(i64::MIN, |s| -s);
+            match before.subsec_nanos() {
+                0 => (secs, 0),
+                nanos => (secs.saturating_sub(1), 1_000_000_000 - nanos),
+            }
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` of the second `secs` seen at `offset`, for years 0–9999.
+fn civil_text(secs: i64, offset: i32) -> Option<[u8; 19]> {
+    let local = DateTime::from_timestamp(secs.checked_add(i64::from(offset))?, 0)?.naive_utc();
+    let year = u32::try_from(local.year()).ok().filter(|&y| y <= 9999)?;
+    let mut text = *b"0000-00-00 00:00:00";
+    text[0..2].copy_from_slice(&two(year / 100));
+    text[2..4].copy_from_slice(&two(year));
+    text[5..7].copy_from_slice(&two(local.month()));
+    text[8..10].copy_from_slice(&two(local.day()));
+    text[11..13].copy_from_slice(&two(local.hour()));
+    text[14..16].copy_from_slice(&two(local.minute()));
+    text[17..19].copy_from_slice(&two(local.second()));
+    Some(text)
+}
+
+/// One cached second: a seqlock over its text and offset, packed into atomics so that a torn
+/// read is detected, never undefined behaviour.
+struct Slot {
+    /// Odd while a thread publishes; 0 while the slot has never been filled.
+    seq: AtomicU64,
+    second: AtomicI64,
+    /// Bytes 0–18 the text, 20–23 the offset (native endian).
+    words: [AtomicU64; 3],
+}
+
+impl Slot {
+    const fn new() -> Slot {
+        Slot {
+            seq: AtomicU64::new(0),
+            second: AtomicI64::new(0),
+            words: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
+        }
+    }
+
+    #[inline]
+    fn read(&self, second: i64) -> Option<([u8; 19], i32)> {
+        let seq = self.seq.load(Ordering::Acquire);
+        if seq == 0 || seq & 1 == 1 || self.second.load(Ordering::Relaxed) != second {
+            return None;
+        }
+        let words = [
+            self.words[0].load(Ordering::Relaxed),
+            self.words[1].load(Ordering::Relaxed),
+            self.words[2].load(Ordering::Relaxed),
+        ];
+        // Orders the loads above before the re-check: if any of them saw a concurrent
+        // publication, the re-check sees its odd sequence number or a later one.
+        fence(Ordering::Acquire);
+        if self.seq.load(Ordering::Relaxed) != seq {
+            return None;
+        }
+        let mut bytes = [0u8; 24];
+        for (chunk, word) in bytes.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&word.to_ne_bytes());
+        }
+        let mut text = [0u8; 19];
+        text.copy_from_slice(&bytes[..19]);
+        let offset = i32::from_ne_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+        Some((text, offset))
+    }
+
+    /// Publishes a second's text unless another thread is publishing (then its caller simply
+    /// goes on with the text it computed).
+    fn publish(&self, second: i64, text: [u8; 19], offset: i32) {
+        let seq = self.seq.load(Ordering::Relaxed);
+        if seq & 1 == 1
+            || self
+                .seq
+                .compare_exchange(seq, seq + 1, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        // Keeps the data stores below after the odd sequence number, for readers.
+        fence(Ordering::Release);
+        let mut bytes = [0u8; 24];
+        bytes[..19].copy_from_slice(&text);
+        bytes[20..].copy_from_slice(&offset.to_ne_bytes());
+        self.second.store(second, Ordering::Relaxed);
+        for (word, chunk) in self.words.iter().zip(bytes.chunks_exact(8)) {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(chunk);
+            word.store(u64::from_ne_bytes(le), Ordering::Relaxed);
+        }
+        self.seq.store(seq + 2, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests;
