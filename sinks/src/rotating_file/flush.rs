@@ -1,0 +1,195 @@
+//! Flush policies, and the timer thread that bounds how long a buffered record waits.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use logtree_core::Error;
+
+use super::writer::Writer;
+
+/// When a [`RotatingFileSink`](super::RotatingFileSink) hands records to the operating system.
+///
+/// Neither policy calls `fsync`: what reached the operating system survives the process
+/// (a crash, `kill -9`), not a power loss.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FlushPolicy {
+    /// Every record is written (one `write` of the whole line) before the log call returns.
+    /// Nothing is ever lost when the process dies. The default.
+    #[default]
+    EveryRecord,
+    /// Records collect in a memory buffer of `capacity` bytes and are written together. A
+    /// record waits at most about `interval` (a background thread flushes the buffer), and the
+    /// buffer is written when full, on [`Sink::flush`](logtree_core::Sink::flush), on
+    /// [`Sink::shutdown`](logtree_core::Sink::shutdown) (tree shutdown), when the last sink
+    /// sharing the file is dropped, before a roll-over, and (best effort) when a thread
+    /// panics. If the process is killed or calls `std::process::exit`, up to `interval` of
+    /// records are lost.
+    Buffered {
+        /// Buffer size in bytes; a record at least this large is written directly.
+        capacity: usize,
+        /// The longest a record waits in the buffer.
+        interval: Duration,
+    },
+}
+
+impl FlushPolicy {
+    /// [`FlushPolicy::Buffered`] with a 64 KiB buffer flushed at least once a second.
+    pub const fn buffered() -> FlushPolicy {
+        FlushPolicy::Buffered {
+            capacity: 64 * 1024,
+            interval: Duration::from_secs(1),
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let reason = match *self {
+            FlushPolicy::Buffered { capacity: 0, .. } => "the buffer capacity is 0",
+            FlushPolicy::Buffered { interval, .. } if interval.is_zero() => {
+                "the flush interval is 0"
+            }
+            _ => return Ok(()),
+        };
+        Err(Error::InvalidOption {
+            option: "flush_policy".to_owned(),
+            reason: reason.to_owned(),
+        })
+    }
+}
+
+/// The background thread of a buffering writer. It holds the writer weakly, so the writer is
+/// dropped (and flushed) when its last sink goes; it sleeps on a condition variable with no
+/// timeout while the buffer is empty.
+pub(crate) struct Timer {
+    signal: Arc<Signal>,
+    thread: JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct Signal {
+    state: Mutex<SignalState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct SignalState {
+    /// When the oldest buffered record must be written.
+    deadline: Option<Instant>,
+    stop: bool,
+}
+
+impl Signal {
+    fn lock(&self) -> MutexGuard<'_, SignalState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn arm(&self, deadline: Instant) {
+        let mut state = self.lock();
+        if state.deadline.is_none() {
+            state.deadline = Some(deadline);
+            self.wake.notify_one();
+        }
+    }
+
+    /// Waits until the deadline passes (true) or the timer is stopped (false).
+    fn wait_due(&self) -> bool {
+        let mut state = self.lock();
+        loop {
+            if state.stop {
+                return false;
+            }
+            state = match state.deadline {
+                None => self
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        state.deadline = None;
+                        return true;
+                    }
+                    self.wake
+                        .wait_timeout(state, deadline - now)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+    }
+}
+
+impl Timer {
+    /// Starts the thread for `writer`.
+    pub(crate) fn spawn(writer: Weak<Writer>, interval: Duration) -> std::io::Result<Timer> {
+        let signal = Arc::new(Signal::default());
+        let thread_signal = Arc::clone(&signal);
+        let thread = thread::Builder::new()
+            .name("logtree-flush".to_owned())
+            .spawn(move || {
+                while thread_signal.wait_due() {
+                    let Some(writer) = writer.upgrade() else {
+                        return;
+                    };
+                    if writer.flush_on_timer() {
+                        // The write failed and the records are still buffered: try again
+                        // after another interval rather than wait for the next record.
+                        thread_signal.arm(Instant::now() + interval);
+                    }
+                }
+            })?;
+        Ok(Timer { signal, thread })
+    }
+
+    /// Makes sure the buffer is flushed by `deadline` (an earlier deadline already set stays).
+    pub(crate) fn arm(&self, deadline: Instant) {
+        self.signal.arm(deadline);
+    }
+
+    /// Stops the thread and waits for it, unless called from the thread itself (its last
+    /// reference to the writer may be the one being dropped).
+    pub(crate) fn stop(self) {
+        self.signal.lock().stop = true;
+        self.signal.wake.notify_one();
+        if self.thread.thread().id() != thread::current().id() {
+            // The thread only flushes and returns; a panic there has nothing left to report.
+            let _ = self.thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_buffered_options_are_refused() {
+        assert!(FlushPolicy::EveryRecord.validate().is_ok());
+        assert!(FlushPolicy::buffered().validate().is_ok());
+        for bad in [
+            FlushPolicy::Buffered {
+                capacity: 0,
+                interval: Duration::from_secs(1),
+            },
+            FlushPolicy::Buffered {
+                capacity: 10,
+                interval: Duration::ZERO,
+            },
+        ] {
+            let err = bad.validate().unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidOption { option, .. } if option == "flush_policy"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_signal_fires_once_its_deadline_passes_and_stops_on_request() {
+        let signal = Signal::default();
+        signal.arm(Instant::now());
+        assert!(signal.wait_due());
+        signal.lock().stop = true;
+        assert!(!signal.wait_due());
+    }
+}

@@ -1,0 +1,96 @@
+//! The process-wide table of open writers: sinks of the same file share one writer, so two of
+//! them never rotate the file under each other.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::panic;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError, TryLockError, Weak};
+
+use logtree_core::Error;
+
+use super::flush::FlushPolicy;
+use super::writer::{Settings, Writer};
+
+/// Canonical `<dir>/<stem>` -> writer. Weak: a writer lives as long as some sink holds it. The
+/// key leaves the date out so that a sink set up after midnight still finds the writer that
+/// rolled into the new date.
+static WRITERS: Mutex<BTreeMap<PathBuf, Weak<Writer>>> = Mutex::new(BTreeMap::new());
+
+fn lock() -> MutexGuard<'static, BTreeMap<PathBuf, Weak<Writer>>> {
+    WRITERS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The writer of `stem` in `dir`: the one already open in this process, or a new one.
+///
+/// # Errors
+/// [`Error::CreateDir`] when `dir` cannot be created (or is a file), [`Error::OpenFile`] when
+/// the file cannot be opened or the directory is not writable, [`Error::InvalidOption`] when
+/// the writer already open has other settings.
+pub(crate) fn writer(dir: &Path, stem: &str, settings: Settings) -> Result<Arc<Writer>, Error> {
+    let dir = prepare_dir(dir)?;
+    let key = dir.join(stem);
+    let buffered = matches!(settings.policy, FlushPolicy::Buffered { .. });
+    let mut writers = lock();
+    if let Some(existing) = writers.get(&key).and_then(Weak::upgrade) {
+        existing.check_settings(&settings)?;
+        return Ok(existing);
+    }
+    let writer = Writer::create(dir, stem, settings)?;
+    writers.retain(|_, w| w.strong_count() > 0);
+    writers.insert(key, Arc::downgrade(&writer));
+    drop(writers);
+    if buffered {
+        flush_buffers_on_panic();
+    }
+    Ok(writer)
+}
+
+/// Creates `dir` and returns its canonical form.
+fn prepare_dir(dir: &Path) -> Result<PathBuf, Error> {
+    let error = |source| Error::CreateDir {
+        path: dir.to_owned(),
+        source,
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(error(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "a file of that name exists",
+        )));
+    }
+    fs::create_dir_all(dir).map_err(error)?;
+    fs::canonicalize(dir).map_err(error)
+}
+
+/// Installs (once) a panic hook that writes every buffered record before the panic message,
+/// then calls the hook that was there before.
+fn flush_buffers_on_panic() {
+    static INSTALLED: Once = Once::new();
+    // Replacing the hook from a panicking thread would itself panic.
+    if std::thread::panicking() {
+        return;
+    }
+    INSTALLED.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            flush_all();
+            previous(info);
+        }));
+    });
+}
+
+/// Best effort: writers whose lock is held (perhaps by the panicking thread) are skipped.
+fn flush_all() {
+    let writers: Vec<Arc<Writer>> = {
+        let map = match WRITERS.try_lock() {
+            Ok(map) => map,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        map.values().filter_map(Weak::upgrade).collect()
+    };
+    for writer in writers {
+        writer.try_flush();
+    }
+}

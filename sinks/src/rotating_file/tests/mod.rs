@@ -1,0 +1,146 @@
+//! Tests of the rotating file sink. Every directory is a `tempfile` one; nothing sleeps to
+//! synchronise (waits for the timer thread poll the file against a deadline).
+
+mod buffered;
+mod concurrency;
+mod failures;
+mod midnight;
+mod model;
+mod rollover;
+mod setup;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use chrono::{Local, NaiveDate, TimeZone};
+use logtree_core::{write_args, Error, Formatter, Record, Sink};
+
+use super::{Clock, FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder};
+
+/// Writes the message and a newline only, so tests control each record's exact bytes.
+pub(super) struct Message;
+
+impl Formatter for Message {
+    fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
+        write_args(out, record.args())?;
+        out.push(b'\n');
+        Ok(())
+    }
+}
+
+/// A builder in `dir` formatting with [`Message`].
+pub(super) fn builder(dir: &Path, stem: &str) -> RotatingFileSinkBuilder {
+    RotatingFileSink::builder(stem).dir(dir).formatter(Message)
+}
+
+/// Logs `msg` (written as `msg\n` by [`Message`]).
+pub(super) fn log(sink: &RotatingFileSink, msg: &str) -> Result<(), Error> {
+    sink.log(
+        &Record::builder()
+            .logger("t")
+            .args(format_args!("{msg}"))
+            .build(),
+    )
+}
+
+/// Logs `msg` stamped `at`.
+pub(super) fn log_at(sink: &RotatingFileSink, msg: &str, at: SystemTime) -> Result<(), Error> {
+    sink.log(
+        &Record::builder()
+            .logger("t")
+            .args(format_args!("{msg}"))
+            .timestamp(at)
+            .build(),
+    )
+}
+
+/// Every regular file of `dir`: name -> contents.
+pub(super) fn files(dir: &Path) -> BTreeMap<String, String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().unwrap().is_file())
+        .map(|entry| {
+            (
+                entry.file_name().into_string().unwrap(),
+                fs::read_to_string(entry.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The name of the sink's current file.
+pub(super) fn name_of(path: &Path) -> String {
+    path.file_name().unwrap().to_str().unwrap().to_owned()
+}
+
+/// `<file>.<n>` as a name.
+pub(super) fn backup(name: &str, n: u32) -> String {
+    format!("{name}.{n}")
+}
+
+/// A clock tests set by hand.
+#[derive(Clone)]
+pub(super) struct TestClock(Arc<AtomicU64>);
+
+impl TestClock {
+    pub(super) fn new(at: SystemTime) -> TestClock {
+        let clock = TestClock(Arc::new(AtomicU64::new(0)));
+        clock.set(at);
+        clock
+    }
+
+    pub(super) fn set(&self, at: SystemTime) {
+        let nanos = at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        self.0.store(nanos as u64, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_nanos(self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// A local wall-clock time.
+pub(super) fn local(date: NaiveDate, h: u32, m: u32, s: u32) -> SystemTime {
+    Local
+        .from_local_datetime(&date.and_hms_opt(h, m, s).unwrap())
+        .earliest()
+        .unwrap()
+        .into()
+}
+
+/// Waits until `done` holds, failing after a generous deadline. Polls: a file's contents
+/// cannot be waited on otherwise.
+pub(super) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::yield_now();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The path of a sink's file, for checks after the sink is gone.
+pub(super) fn path_of(sink: &RotatingFileSink) -> PathBuf {
+    sink.path()
+}
+
+/// Both flush policies, with a buffer small enough to fill in tests.
+pub(super) fn policies() -> [FlushPolicy; 2] {
+    [
+        FlushPolicy::EveryRecord,
+        FlushPolicy::Buffered {
+            capacity: 4096,
+            interval: Duration::from_millis(50),
+        },
+    ]
+}

@@ -1,0 +1,133 @@
+//! Roll-over points, backup shifting and deletion, `max_bytes = 0`, `backup_count = 0`, and
+//! a roll-over that cannot rename.
+
+use std::fs;
+
+use logtree_core::Error;
+
+use super::*;
+
+#[test]
+fn a_file_never_passes_max_bytes_unless_it_holds_one_larger_record() {
+    for policy in policies() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = builder(dir.path(), "App")
+            .max_bytes(10)
+            .backup_count(100)
+            .flush_policy(policy)
+            .build()
+            .unwrap();
+        // Sizes with the newline: 4, 4, 2 (exactly 10), 1 (rolls), 15 (alone, larger), 3.
+        for msg in ["aaa", "bbb", "c", "", &"d".repeat(14), "ee"] {
+            log(&sink, msg).unwrap();
+        }
+        sink.flush().unwrap();
+        let name = name_of(&sink.path());
+        let all = files(dir.path());
+        assert_eq!(all[&backup(&name, 3)], "aaa\nbbb\nc\n", "{policy:?}");
+        assert_eq!(all[&backup(&name, 2)], "\n", "{policy:?}");
+        // A file holding one byte rolls before the larger record, which an empty file takes
+        // whole; the next record rolls again.
+        assert_eq!(all[&backup(&name, 1)], "d".repeat(14) + "\n", "{policy:?}");
+        assert_eq!(all[&name], "ee\n", "{policy:?}");
+        assert_eq!(all.len(), 4, "{policy:?}");
+        for text in all.values() {
+            assert!(text.len() <= 10 || text.lines().count() == 1, "{text:?}");
+        }
+    }
+}
+
+#[test]
+fn backups_shift_and_the_oldest_is_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .max_bytes(3)
+        .backup_count(3)
+        .build()
+        .unwrap();
+    for i in 0..10 {
+        log(&sink, &format!("{i}")).unwrap();
+        let count = files(dir.path()).len();
+        assert!(count <= 4, "at most backup_count + 1 files, got {count}");
+    }
+    let name = name_of(&sink.path());
+    let all = files(dir.path());
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[&name], "9\n");
+    assert_eq!(all[&backup(&name, 1)], "8\n");
+    assert_eq!(all[&backup(&name, 2)], "7\n");
+    assert_eq!(all[&backup(&name, 3)], "6\n");
+}
+
+#[test]
+fn max_bytes_zero_never_rolls() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .max_bytes(0)
+        .backup_count(2)
+        .build()
+        .unwrap();
+    let line = "x".repeat(1000);
+    for _ in 0..100 {
+        log(&sink, &line).unwrap();
+    }
+    let all = files(dir.path());
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[&name_of(&sink.path())].len(), 100 * 1001);
+}
+
+#[test]
+fn backup_count_zero_starts_the_file_afresh() {
+    for policy in policies() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = builder(dir.path(), "App")
+            .max_bytes(6)
+            .backup_count(0)
+            .flush_policy(policy)
+            .build()
+            .unwrap();
+        for msg in ["ab", "cd", "ef", "gh"] {
+            log(&sink, msg).unwrap();
+        }
+        sink.flush().unwrap();
+        let all = files(dir.path());
+        assert_eq!(all.len(), 1, "{policy:?}: {all:?}");
+        assert_eq!(all[&name_of(&sink.path())], "ef\ngh\n", "{policy:?}");
+    }
+}
+
+#[test]
+fn a_roll_over_that_fails_keeps_appending_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .max_bytes(4)
+        .backup_count(1)
+        .build()
+        .unwrap();
+    let name = name_of(&sink.path());
+    // The only backup slot is a non-empty directory: it can be neither removed nor replaced.
+    let blocker = dir.path().join(backup(&name, 1));
+    fs::create_dir(&blocker).unwrap();
+    fs::write(blocker.join("keep"), "").unwrap();
+
+    log(&sink, "one").unwrap();
+    let err = log(&sink, "two").unwrap_err();
+    assert!(
+        matches!(&err, Error::RemoveFile { path, .. } if path.ends_with(backup(&name, 1))),
+        "{err}"
+    );
+    let err = log(&sink, "three").unwrap_err();
+    assert!(matches!(err, Error::RemoveFile { .. }), "{err}");
+    // Nothing was lost or truncated: the file grew past max_bytes instead.
+    assert_eq!(
+        fs::read_to_string(sink.path()).unwrap(),
+        "one\ntwo\nthree\n"
+    );
+
+    // Once the cause is gone, the next record rolls over normally.
+    fs::remove_dir_all(&blocker).unwrap();
+    log(&sink, "four").unwrap();
+    let all = files(dir.path());
+    assert_eq!(all[&backup(&name, 1)], "one\ntwo\nthree\n");
+    assert_eq!(all[&name], "four\n");
+}

@@ -1,0 +1,461 @@
+//! The writer behind all sinks of one file: the open file, its byte count, the buffer and the
+//! roll-over, under one lock held only to write finished lines.
+
+use std::fs::{self, File, Metadata, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use logtree_core::{Error, SinkId};
+
+use super::clock::Clock;
+use super::flush::{FlushPolicy, Timer};
+use super::naming::{file_path, local_date};
+use super::roller::Roller;
+use super::trigger::Trigger;
+
+/// How often the sink checks that its file is still at its path (one `stat`). Between checks,
+/// records written to a file deleted or moved away are lost with it.
+const CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// What a writer was opened with; sinks that share the writer must agree on it.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    pub(crate) trigger: Trigger,
+    pub(crate) roller: Roller,
+    pub(crate) policy: FlushPolicy,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+pub(crate) struct Writer {
+    id: SinkId,
+    dir: PathBuf,
+    stem: String,
+    settings: Settings,
+    state: Mutex<State>,
+    /// Handed to the timer thread, which must not keep the writer alive.
+    me: Weak<Writer>,
+}
+
+struct State {
+    current: Current,
+    /// Records not yet written (`FlushPolicy::Buffered` only).
+    buffer: Vec<u8>,
+    next_date_change: Option<SystemTime>,
+    last_check: SystemTime,
+    /// A failure no caller saw yet (from the timer thread, or one of two at once): the next
+    /// `write` or `flush` returns it.
+    pending: Option<Error>,
+    timer: Option<Timer>,
+    timer_failed: bool,
+}
+
+/// The file written now.
+struct Current {
+    path: PathBuf,
+    /// `None` after a failure: the next write reopens (and recreates the directory).
+    file: Option<LogFile>,
+    /// Bytes in the file, counted rather than asked for per record.
+    size: u64,
+}
+
+struct LogFile {
+    file: File,
+    id: FileId,
+}
+
+/// What tells the open file apart from another one put at its path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FileId(#[cfg(unix)] (u64, u64));
+
+impl FileId {
+    fn of(meta: &Metadata) -> FileId {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            FileId((meta.dev(), meta.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            FileId()
+        }
+    }
+}
+
+impl Writer {
+    /// Opens (or creates) today's file in `dir`, which exists and is canonical.
+    pub(crate) fn create(
+        dir: PathBuf,
+        stem: &str,
+        settings: Settings,
+    ) -> Result<Arc<Writer>, Error> {
+        let now = settings.clock.now();
+        let path = file_path(&dir, stem, local_date(now));
+        check_writable(&dir, &path)?;
+        let mut current = Current {
+            path,
+            file: None,
+            size: 0,
+        };
+        current.ensure_open(&dir)?;
+        let buffer = match settings.policy {
+            FlushPolicy::Buffered { capacity, .. } => Vec::with_capacity(capacity),
+            FlushPolicy::EveryRecord => Vec::new(),
+        };
+        let state = State {
+            next_date_change: settings.trigger.next_date_change(now),
+            current,
+            buffer,
+            last_check: now,
+            pending: None,
+            timer: None,
+            timer_failed: false,
+        };
+        Ok(Arc::new_cyclic(|me| Writer {
+            id: SinkId::new(state.current.path.to_string_lossy()),
+            dir,
+            stem: stem.to_owned(),
+            settings,
+            state: Mutex::new(state),
+            me: me.clone(),
+        }))
+    }
+
+    /// The canonical path of the file at setup: the identity of every sink sharing this writer.
+    pub(crate) fn id(&self) -> &SinkId {
+        &self.id
+    }
+
+    /// The file written now.
+    pub(crate) fn current_path(&self) -> PathBuf {
+        self.lock().current.path.clone()
+    }
+
+    /// Refuses to share this writer with a sink configured differently.
+    pub(crate) fn check_settings(&self, other: &Settings) -> Result<(), Error> {
+        let mine = &self.settings;
+        let conflict = [
+            (
+                "max_bytes",
+                mine.trigger.max_bytes != other.trigger.max_bytes,
+                format!("{}", mine.trigger.max_bytes),
+            ),
+            (
+                "roll_at_midnight",
+                mine.trigger.at_midnight != other.trigger.at_midnight,
+                format!("{}", mine.trigger.at_midnight),
+            ),
+            (
+                "backup_count",
+                mine.roller != other.roller,
+                format!("{}", mine.roller.backup_count),
+            ),
+            (
+                "flush_policy",
+                mine.policy != other.policy,
+                format!("{:?}", mine.policy),
+            ),
+        ]
+        .into_iter()
+        .find(|(_, differs, _)| *differs);
+        match conflict {
+            None => Ok(()),
+            Some((option, _, value)) => Err(Error::InvalidOption {
+                option: option.to_owned(),
+                reason: format!(
+                    "{} is already open in this process with {option} = {value}; sinks of one file share its writer and must agree",
+                    self.id
+                ),
+            }),
+        }
+    }
+
+    /// Writes (or buffers) one formatted line; `at` is the record's time.
+    ///
+    /// Failures that do not stop this line (a roll-over that could not rename, a file found
+    /// deleted and recreated) are returned after the line is written.
+    pub(crate) fn write(&self, line: &[u8], at: SystemTime) -> Result<(), Error> {
+        let mut guard = self.lock();
+        let s = &mut *guard;
+        let mut deferred = None;
+        if s.next_date_change
+            .is_some_and(|change| self.settings.clock.now() >= change)
+        {
+            keep_first(&mut deferred, self.start_new_date(s));
+        }
+        // The record's time paces the check, so no clock is read per record.
+        if at
+            .duration_since(s.last_check)
+            .map_or(true, |since| since >= CHECK_INTERVAL)
+        {
+            s.last_check = at;
+            keep_first(&mut deferred, s.current.check());
+        }
+        let written = s.current.ensure_open(&self.dir).and_then(|()| {
+            if self.settings.trigger.exceeded(s.size(), line.len()) {
+                keep_first(&mut deferred, self.roll(s));
+            }
+            self.put(s, line)
+        });
+        match written {
+            Ok(()) => deferred.or_else(|| s.pending.take()).map_or(Ok(()), Err),
+            Err(err) => {
+                if let Some(later) = deferred {
+                    s.pending.get_or_insert(later);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Writes what is buffered.
+    pub(crate) fn flush(&self) -> Result<(), Error> {
+        let mut s = self.lock();
+        s.flush_buffer(&self.dir)?;
+        s.pending.take().map_or(Ok(()), Err)
+    }
+
+    /// Flushes and stops the timer thread; a later buffered record starts a new one.
+    pub(crate) fn shutdown(&self) -> Result<(), Error> {
+        let (result, timer) = {
+            let mut s = self.lock();
+            let result = s
+                .flush_buffer(&self.dir)
+                .and_then(|()| s.pending.take().map_or(Ok(()), Err));
+            (result, s.timer.take())
+        };
+        // Outside the lock: the thread may be waiting for it.
+        if let Some(timer) = timer {
+            timer.stop();
+        }
+        result
+    }
+
+    /// The timer thread's flush; true when records are still buffered (the write failed).
+    pub(crate) fn flush_on_timer(&self) -> bool {
+        let mut s = self.lock();
+        if let Err(err) = s.flush_buffer(&self.dir) {
+            s.pending.get_or_insert(err);
+        }
+        !s.buffer.is_empty()
+    }
+
+    /// Flushes unless another thread holds the lock (which may be the panicking one).
+    pub(crate) fn try_flush(&self) {
+        let mut s = match self.state.try_lock() {
+            Ok(s) => s,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        if let Err(err) = s.flush_buffer(&self.dir) {
+            s.pending.get_or_insert(err);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while the lock is held; should a panic poison it anyway, the state is
+        // still consistent between records.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn put(&self, s: &mut State, line: &[u8]) -> Result<(), Error> {
+        let FlushPolicy::Buffered { capacity, interval } = self.settings.policy else {
+            return s.current.append(&self.dir, line);
+        };
+        if s.buffer.len() + line.len() > capacity {
+            s.flush_buffer(&self.dir)?;
+        }
+        if line.len() >= capacity {
+            return s.current.append(&self.dir, line);
+        }
+        let was_empty = s.buffer.is_empty();
+        s.buffer.extend_from_slice(line);
+        if was_empty {
+            self.arm_timer(s, interval)?;
+        }
+        Ok(())
+    }
+
+    fn arm_timer(&self, s: &mut State, interval: Duration) -> Result<(), Error> {
+        if s.timer.is_none() && !s.timer_failed {
+            match Timer::spawn(self.me.clone(), interval) {
+                Ok(timer) => s.timer = Some(timer),
+                Err(_) => s.timer_failed = true,
+            }
+        }
+        match &s.timer {
+            Some(timer) => {
+                timer.arm(Instant::now() + interval);
+                Ok(())
+            }
+            // No thread to bound the wait: write through instead.
+            None => s.flush_buffer(&self.dir),
+        }
+    }
+
+    /// Buffered records go to the old file first; then the file's name is freed and a new
+    /// file opened. If the roller fails, the current file stays open and is appended to.
+    fn roll(&self, s: &mut State) -> Result<(), Error> {
+        s.flush_buffer(&self.dir)?;
+        if let Err(err) = self.settings.roller.roll(&s.current.path) {
+            let gone = matches!(fs::symlink_metadata(&s.current.path), Err(e) if e.kind() == io::ErrorKind::NotFound);
+            if gone {
+                s.current.file = None;
+            }
+            return Err(err);
+        }
+        s.current.file = None;
+        s.current.ensure_open(&self.dir)
+    }
+
+    /// Starts the file of the new local date; the old date's files keep their names.
+    fn start_new_date(&self, s: &mut State) -> Result<(), Error> {
+        s.flush_buffer(&self.dir)?;
+        let now = self.settings.clock.now();
+        s.next_date_change = self.settings.trigger.next_date_change(now);
+        s.current.path = file_path(&self.dir, &self.stem, local_date(now));
+        s.current.file = None;
+        s.current.ensure_open(&self.dir)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        // The last sink is gone and with it anyone to report to.
+        let _ = state.flush_buffer(&self.dir);
+        if let Some(timer) = state.timer.take() {
+            timer.stop();
+        }
+    }
+}
+
+impl State {
+    /// The size the file will have once the buffer is written.
+    fn size(&self) -> u64 {
+        self.current.size + self.buffer.len() as u64
+    }
+
+    fn flush_buffer(&mut self, dir: &Path) -> Result<(), Error> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        self.current.append(dir, &self.buffer)?;
+        self.buffer.clear();
+        Ok(())
+    }
+}
+
+impl Current {
+    fn ensure_open(&mut self, dir: &Path) -> Result<(), Error> {
+        if self.file.is_none() {
+            let (file, size) = open_log(dir, &self.path)?;
+            self.file = Some(file);
+            self.size = size;
+        }
+        Ok(())
+    }
+
+    /// One `write_all` of `bytes`. On failure the file is cut back to its last whole record
+    /// (best effort) and closed, so the next write reopens it and starts on a fresh line.
+    fn append(&mut self, dir: &Path, bytes: &[u8]) -> Result<(), Error> {
+        let log = match &mut self.file {
+            Some(log) => log,
+            slot @ None => {
+                let (log, size) = open_log(dir, &self.path)?;
+                self.size = size;
+                slot.insert(log)
+            }
+        };
+        match log.file.write_all(bytes) {
+            Ok(()) => {
+                self.size += bytes.len() as u64;
+                Ok(())
+            }
+            Err(source) => {
+                let _ = log.file.set_len(self.size);
+                self.file = None;
+                Err(Error::Write {
+                    target: self.path.display().to_string(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Closes the file if it is no longer the one at its path (deleted with its directory,
+    /// moved away by another program), so that the next write creates it again.
+    fn check(&mut self) -> Result<(), Error> {
+        let Some(log) = &self.file else {
+            return Ok(());
+        };
+        let replaced = match fs::metadata(&self.path) {
+            Ok(meta) => FileId::of(&meta) != log.id,
+            Err(e) => e.kind() == io::ErrorKind::NotFound,
+        };
+        if !replaced {
+            return Ok(());
+        }
+        self.file = None;
+        Err(Error::Write {
+            target: self.path.display().to_string(),
+            source: io::Error::new(
+                io::ErrorKind::NotFound,
+                "the log file was deleted or moved away; records since the last check may be lost with it, and it is created again",
+            ),
+        })
+    }
+}
+
+fn keep_first(slot: &mut Option<Error>, result: Result<(), Error>) {
+    if let Err(err) = result {
+        slot.get_or_insert(err);
+    }
+}
+
+/// Opens `path` for appending, creating it and `dir` as needed; returns the file and its size.
+fn open_log(dir: &Path, path: &Path) -> Result<(LogFile, u64), Error> {
+    fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let open_error = |source| Error::OpenFile {
+        path: path.to_owned(),
+        source,
+    };
+    // Append mode: after cutting a failed write back, the next write lands at the new end.
+    let file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(open_error)?;
+    let meta = file.metadata().map_err(open_error)?;
+    let id = FileId::of(&meta);
+    Ok((LogFile { file, id }, meta.len()))
+}
+
+/// Creates and removes a probe file: an existing log file may be writable in a directory that
+/// is not, and roll-overs need the directory.
+fn check_writable(dir: &Path, file: &Path) -> Result<(), Error> {
+    let probe = dir.join(format!(".logtree-probe-{}", std::process::id()));
+    let created = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe);
+    match created {
+        Ok(_) => {
+            let _ = fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(Error::OpenFile {
+            path: file.to_owned(),
+            source: io::Error::new(
+                e.kind(),
+                format!("the directory {} is not writable: {e}", dir.display()),
+            ),
+        }),
+    }
+}
