@@ -58,7 +58,10 @@ pub fn run(options: &ChildOptions) -> Result<(), BoxError> {
                     workload::disabled_warm_up::<ViaTracing>,
                     workload::disabled::<ViaTracing>,
                 ),
-                Api::Baseline => return Err("baselines have no disabled call".into()),
+                Api::Baseline => (
+                    workload::disabled_warm_up::<ViaBaseline>,
+                    workload::disabled::<ViaBaseline>,
+                ),
             };
             warm_up();
             let start = Instant::now();

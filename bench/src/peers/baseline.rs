@@ -43,6 +43,19 @@ pub const BUF_WRITER: Case = Case {
     note: "no rotation; cached timestamp",
 };
 
+/// W3's floor: the timed loop with an empty call (`black_box` of the counter only), so that a
+/// disabled call's own cost is its figure minus this one.
+pub const EMPTY_LOOP: Case = Case {
+    name: "baseline empty loop",
+    class: Class::EveryRecord,
+    kind: Kind::Baseline,
+    api: Api::Baseline,
+    install: install_nothing,
+    w3: true,
+    w3_other: true,
+    note: "",
+};
+
 /// Where the installed baseline writes.
 enum Out {
     Write(File),
@@ -101,6 +114,10 @@ fn install_buf_writer(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError>
         64 * 1024,
         open(setup)?,
     ))))
+}
+
+fn install_nothing(_: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    Ok(Box::new(Baseline))
 }
 
 struct Baseline;

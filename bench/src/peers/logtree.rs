@@ -1,12 +1,40 @@
 //! logtree itself: the `log` facade into `LoggerTree`.
 //!
-//! W4 sets up `a` with a sink that does nothing and the loggers `a.b`, `a.b.c`, `a.b.c.d`
-//! below it, and logs on `a.b.c.d`.
+//! W1-W3 set up the logger `app` at `Info` with a `RotatingFileSink` (its default
+//! `MillisecondFormatter`, local time) and log on `app.module`, which inherits both. W4 sets up
+//! `a` with a sink that does nothing and the loggers `a.b`, `a.b.c`, `a.b.c.d` below it, and
+//! logs on `a.b.c.d`.
 
 use logtree_core::{Error, LevelFilter, LoggerTree, Record, SetupOptions, Sink, SinkId};
+use logtree_sinks::{FlushPolicy, RotatingFileSink};
 
 use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
+use crate::line::MAX_BYTES;
 use crate::BoxError;
+
+/// `FlushPolicy::EveryRecord`: one `write` per record.
+pub const EVERY_RECORD: Case = Case {
+    name: "logtree EveryRecord",
+    class: Class::EveryRecord,
+    kind: Kind::Logtree,
+    api: Api::Log,
+    install: install_every_record,
+    w3: true,
+    w3_other: true,
+    note: "",
+};
+
+/// `FlushPolicy::buffered()`: a 64 KiB buffer, flushed at least once a second.
+pub const BUFFERED: Case = Case {
+    name: "logtree Buffered",
+    class: Class::Buffered,
+    kind: Kind::Logtree,
+    api: Api::Log,
+    install: install_buffered,
+    w3: false,
+    w3_other: false,
+    note: "",
+};
 
 /// W4: a record through `a.b.c.d` to a no-op sink on `a`.
 pub const HIERARCHY: Case = Case {
@@ -22,7 +50,32 @@ pub const HIERARCHY: Case = Case {
 
 /// The W1/W2/W3 cases of logtree.
 pub fn file_cases() -> Vec<Case> {
-    Vec::new()
+    vec![EVERY_RECORD, BUFFERED]
+}
+
+fn install_every_record(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    install_file(setup, FlushPolicy::EveryRecord)
+}
+
+fn install_buffered(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    install_file(setup, FlushPolicy::buffered())
+}
+
+fn install_file(setup: &Setup<'_>, policy: FlushPolicy) -> Result<Box<dyn Installed>, BoxError> {
+    let sink = RotatingFileSink::builder("app")
+        .dir(setup.dir)
+        .max_bytes(MAX_BYTES)
+        .backup_count(u32::try_from(setup.backups)?)
+        .flush_policy(policy)
+        .build()?;
+    LoggerTree::setup(
+        "app",
+        SetupOptions::new().level(LevelFilter::Info).sink(sink),
+    )?;
+    if setup.other_at_debug {
+        LoggerTree::setup("other", SetupOptions::new().level(LevelFilter::Debug))?;
+    }
+    Ok(Box::new(Shutdown))
 }
 
 /// A sink that drops every record: what W4 measures is the way to it.

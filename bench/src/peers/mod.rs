@@ -148,10 +148,10 @@ pub fn cases_for(workload: crate::cli::Workload) -> Vec<Case> {
     use crate::cli::Workload;
     match workload {
         Workload::W1 | Workload::W2 => file_cases(),
-        Workload::W3 => file_cases().into_iter().filter(|c| c.w3).collect(),
-        Workload::W3Other => file_cases()
+        Workload::W3 | Workload::W3Other => file_cases()
             .into_iter()
-            .filter(|c| c.w3 && c.w3_other)
+            .chain([baseline::EMPTY_LOOP])
+            .filter(|c| c.w3 && (workload == Workload::W3 || c.w3_other))
             .collect(),
         Workload::W4 => hierarchy_cases(),
     }
