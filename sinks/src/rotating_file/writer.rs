@@ -254,6 +254,12 @@ impl Writer {
         }
     }
 
+    /// Whether a failure waits to be returned (tests wait for the timer's with it).
+    #[cfg(test)]
+    pub(crate) fn has_pending(&self) -> bool {
+        self.lock().pending.is_some()
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // Nothing panics while the lock is held; should a panic poison it anyway, the state is
         // still consistent between records.
@@ -393,7 +399,9 @@ impl Current {
         };
         let replaced = match fs::metadata(&self.path) {
             Ok(meta) => FileId::of(&meta) != log.id,
-            Err(e) => e.kind() == io::ErrorKind::NotFound,
+            // Not found, or a file where the directory was. Only a denied look is no proof
+            // that the file is gone: keep writing to it then.
+            Err(e) => e.kind() != io::ErrorKind::PermissionDenied,
         };
         if !replaced {
             return Ok(());

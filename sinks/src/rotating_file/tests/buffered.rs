@@ -1,1 +1,160 @@
-//! placeholder
+//! `FlushPolicy::Buffered`: what waits in memory, and every way it gets written.
+
+use std::fs;
+
+use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
+
+use super::*;
+
+fn buffered(capacity: usize, interval: Duration) -> FlushPolicy {
+    FlushPolicy::Buffered { capacity, interval }
+}
+
+/// An interval no test reaches: the buffer is written only by what the test does.
+const NEVER: Duration = Duration::from_secs(3600);
+
+#[test]
+fn records_wait_until_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .flush_policy(buffered(1024, NEVER))
+        .build()
+        .unwrap();
+    log(&sink, "one").unwrap();
+    log(&sink, "two").unwrap();
+    assert_eq!(fs::read_to_string(sink.path()).unwrap(), "");
+    sink.flush().unwrap();
+    assert_eq!(fs::read_to_string(sink.path()).unwrap(), "one\ntwo\n");
+}
+
+#[test]
+fn a_full_buffer_is_written_and_large_records_go_straight_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .max_bytes(0)
+        .flush_policy(buffered(10, NEVER))
+        .build()
+        .unwrap();
+    log(&sink, "abcd").unwrap();
+    log(&sink, "efgh").unwrap();
+    assert_eq!(fs::read_to_string(sink.path()).unwrap(), "");
+    // 10 bytes buffered; one more does not fit, so the buffer is written first.
+    log(&sink, "i").unwrap();
+    assert_eq!(fs::read_to_string(sink.path()).unwrap(), "abcd\nefgh\n");
+    // A record as large as the buffer is written at once, after what was buffered.
+    log(&sink, "0123456789").unwrap();
+    assert_eq!(
+        fs::read_to_string(sink.path()).unwrap(),
+        "abcd\nefgh\ni\n0123456789\n"
+    );
+}
+
+#[test]
+fn the_timer_writes_within_the_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .flush_policy(buffered(1 << 20, Duration::from_millis(20)))
+        .build()
+        .unwrap();
+    let path = sink.path();
+    let started = Instant::now();
+    log(&sink, "soon").unwrap();
+    wait_until("the timer's flush", || {
+        fs::read_to_string(&path).unwrap() == "soon\n"
+    });
+    // Loose bound: only that the timer, not the 20 s deadline, wrote it.
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The timer keeps working for records after its first flush.
+    log(&sink, "again").unwrap();
+    wait_until("the second flush", || {
+        fs::read_to_string(&path).unwrap() == "soon\nagain\n"
+    });
+}
+
+#[test]
+fn dropping_the_last_sink_writes_the_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .flush_policy(buffered(1024, NEVER))
+        .build()
+        .unwrap();
+    let path = sink.path();
+    log(&sink, "kept").unwrap();
+    drop(sink);
+    assert_eq!(fs::read_to_string(path).unwrap(), "kept\n");
+}
+
+#[test]
+fn tree_shutdown_and_drop_write_the_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Arc::new(
+        builder(dir.path(), "App")
+            .flush_policy(buffered(1024, NEVER))
+            .build()
+            .unwrap(),
+    );
+    let path = sink.path();
+    let tree = LoggerTree::new();
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new()
+                .level(LevelFilter::Info)
+                .shared_sink(sink.clone()),
+        )
+        .unwrap();
+    app.info(format_args!("before shutdown"));
+    assert_eq!(fs::read_to_string(&path).unwrap(), "");
+    tree.shutdown().unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), "before shutdown\n");
+
+    // Logging after shutdown still works, and dropping the tree writes the buffer although
+    // the sink lives on in this test.
+    app.info(format_args!("after shutdown"));
+    drop(app);
+    drop(tree);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "before shutdown\nafter shutdown\n"
+    );
+    log(&sink, "timer restarted").unwrap();
+    sink.flush().unwrap();
+    assert!(fs::read_to_string(&path)
+        .unwrap()
+        .ends_with("timer restarted\n"));
+}
+
+#[test]
+fn a_roll_over_writes_the_buffer_into_the_old_file_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .max_bytes(8)
+        .backup_count(2)
+        .flush_policy(buffered(1024, NEVER))
+        .build()
+        .unwrap();
+    log(&sink, "abc").unwrap();
+    log(&sink, "def").unwrap();
+    // 8 bytes buffered for the file: the next record rolls over.
+    log(&sink, "ghi").unwrap();
+    let name = name_of(&sink.path());
+    let all = files(dir.path());
+    assert_eq!(all[&backup(&name, 1)], "abc\ndef\n");
+    assert_eq!(all[&name], "", "the new record is still buffered");
+    sink.flush().unwrap();
+    assert_eq!(files(dir.path())[&name], "ghi\n");
+}
+
+#[test]
+fn a_panic_writes_the_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "Panic")
+        .flush_policy(buffered(1024, NEVER))
+        .build()
+        .unwrap();
+    let path = sink.path();
+    log(&sink, "before the panic").unwrap();
+    let panicked = std::thread::spawn(|| panic!("a deliberate panic")).join();
+    assert!(panicked.is_err());
+    assert_eq!(fs::read_to_string(path).unwrap(), "before the panic\n");
+}
