@@ -1,5 +1,42 @@
-//! logtree: Python-style hierarchical logging for Rust.
+//! logtree: the hierarchy and ergonomics of Python's `logging` for Rust, with rotation that
+//! never loses a line.
+//!
+//! One call per program (or per module) gives a logger in a dotted hierarchy that writes to
+//! the console and to a size-rotating dated file, `logs/App_2025-06-27.log` with backups `.1`
+//! … `.5`, in lines like `2025-06-27 14:25:23.123 - app.db - INFO - connected`. Every
+//! `log::info!` of every crate arrives in the tree, under its module path.
+//!
+//! ```
+//! use logtree::{LevelFilter, Setup};
+//!
+//! let dir = tempfile::tempdir()?;
+//! // What Python's setup_logger("app", INFO, "App", 1 MiB, 5) does, configurable by a file
+//! // and the environment (LOGTREE_DIR, LOGTREE_LEVEL, RUST_LOG, LOGTREE_CONFIG).
+//! Setup::new().dir(dir.path()).console(false).install("app")?;
+//!
+//! mod db {
+//!     pub fn connect() {
+//!         log::info!(target: "app::db", "connected"); // in `app::db`, plain `log::info!`
+//!     }
+//! }
+//! db::connect();
+//!
+//! let file = std::fs::read_dir(dir.path())?.next().unwrap()?.path();
+//! let name = file.file_name().unwrap().to_string_lossy().into_owned();
+//! assert!(name.starts_with("App_") && name.ends_with(".log"));
+//! let text = std::fs::read_to_string(&file)?;
+//! assert!(text.ends_with(" - app.db - INFO - connected\n"));
+//! assert_eq!(text.as_bytes()[23], b' ', "millisecond timestamp: YYYY-MM-DD HH:MM:SS.mmm");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The parts, usable on their own: [`logtree_core`] (the tree, the `Sink` and `Formatter`
+//! traits, re-exported here), [`logtree_formatters`], [`logtree_sinks`].
 
 pub mod config;
+mod setup;
 
 pub use logtree_core::*;
+pub use logtree_formatters as formatters;
+pub use logtree_sinks as sinks;
+pub use setup::{setup_logger, Setup, DEFAULT_FILE_STEM};

@@ -6,14 +6,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
+use logtree_formatters::PatternFormatter;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use super::size::parse_size;
-use super::{ColorChoice, Config, ConsoleStream, FlushMode, FormatSpec};
+use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
+
+use super::{Config, FormatSpec};
 
 /// Every key a configuration file may hold.
-pub const FILE_KEYS: [&str; 15] = [
+pub const FILE_KEYS: [&str; 16] = [
     "level",
     "root_level",
     "levels",
@@ -25,6 +28,7 @@ pub const FILE_KEYS: [&str; 15] = [
     "flush_interval_ms",
     "file",
     "console",
+    "console_level",
     "console_stream",
     "color",
     "format",
@@ -47,6 +51,7 @@ struct FileConfig {
     flush_interval_ms: Option<u64>,
     file: Option<bool>,
     console: Option<bool>,
+    console_level: Option<Level>,
     console_stream: Option<Stream>,
     color: Option<Color>,
     format: Option<String>,
@@ -152,7 +157,9 @@ impl FileConfig {
             .map(|text| match text.as_str() {
                 "millisecond" => Ok(FormatSpec::Millisecond),
                 "json" => Ok(FormatSpec::Json),
-                pattern if pattern.contains('{') => Ok(FormatSpec::Pattern(pattern.to_owned())),
+                pattern if pattern.contains('{') => PatternFormatter::new(pattern)
+                    .map(|_| FormatSpec::Pattern(pattern.to_owned()))
+                    .map_err(|err| invalid(source_name, Some("format".into()), err.to_string())),
                 other => Err(invalid(
                     source_name,
                     Some("format".into()),
@@ -172,6 +179,7 @@ impl FileConfig {
             flush_interval: self.flush_interval_ms.map(Duration::from_millis),
             file: self.file,
             console: self.console,
+            console_level: self.console_level.map(|l| l.0),
             console_stream: self.console_stream.map(|s| s.0),
             color: self.color.map(|c| c.0),
             format,
@@ -237,11 +245,11 @@ from_text!(
 
 from_text!(
     Flush,
-    FlushMode,
+    FlushPolicy,
     "\"every-record\" or \"buffered\"",
     |t| match t {
-        "every-record" | "every_record" => Ok(FlushMode::EveryRecord),
-        "buffered" => Ok(FlushMode::Buffered),
+        "every-record" | "every_record" => Ok(FlushPolicy::EveryRecord),
+        "buffered" => Ok(FlushPolicy::buffered()),
         other => Err(format!(
             "{other:?} is not a flush policy: use \"every-record\" or \"buffered\""
         )),
@@ -263,12 +271,12 @@ from_text!(
 
 from_text!(
     Color,
-    ColorChoice,
+    ColorMode,
     "\"auto\", \"always\" or \"never\"",
     |t| match t {
-        "auto" => Ok(ColorChoice::Auto),
-        "always" => Ok(ColorChoice::Always),
-        "never" => Ok(ColorChoice::Never),
+        "auto" => Ok(ColorMode::Auto),
+        "always" => Ok(ColorMode::Always),
+        "never" => Ok(ColorMode::Never),
         other => Err(format!(
             "{other:?} is not a colour choice: use \"auto\", \"always\" or \"never\""
         )),

@@ -12,38 +12,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
+use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 
 use directives::parse_directives;
 pub use file::FILE_KEYS;
-
-/// Where console lines go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConsoleStream {
-    /// Standard output (the default, as Python's `StreamHandler(sys.stdout)` in the seed).
-    Stdout,
-    /// Standard error.
-    Stderr,
-}
-
-/// Whether the console colours levels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ColorChoice {
-    /// When the stream is a terminal and `NO_COLOR` is not set.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-}
-
-/// When file records reach the operating system.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlushMode {
-    /// One write per record before the log call returns: survives `kill -9`.
-    EveryRecord,
-    /// Records wait in memory for at most the flush interval.
-    Buffered,
-}
 
 /// The layout of lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,18 +60,23 @@ pub struct Config {
     pub max_size: Option<u64>,
     /// Number of numbered backups kept (key `backup_count`; default 5).
     pub backup_count: Option<u32>,
-    /// Flush policy of the file (key `flush`: `every-record` or `buffered`).
-    pub flush: Option<FlushMode>,
-    /// Longest time a buffered record waits (key `flush_interval_ms`; default 1000).
+    /// Flush policy of the file (key `flush`: `every-record`, or `buffered` for
+    /// [`FlushPolicy::buffered`]).
+    pub flush: Option<FlushPolicy>,
+    /// Longest time a buffered record waits, replacing the interval of a buffered policy (key
+    /// `flush_interval_ms`).
     pub flush_interval: Option<Duration>,
     /// Whether to write the rotating file at all (key `file`; default true).
     pub file: Option<bool>,
     /// Whether to write to the console (key `console`; default true).
     pub console: Option<bool>,
+    /// The console's own level, below which it skips records the file still gets (key
+    /// `console_level`).
+    pub console_level: Option<LevelFilter>,
     /// Console stream (key `console_stream`: `stdout` or `stderr`).
     pub console_stream: Option<ConsoleStream>,
     /// Console colours (key `color`: `auto`, `always`, `never`).
-    pub color: Option<ColorChoice>,
+    pub color: Option<ColorMode>,
     /// Line layout (key `format`: `millisecond`, `json`, or a pattern).
     pub format: Option<FormatSpec>,
     /// Timestamps in UTC instead of local time (key `utc`; default false).
@@ -128,6 +105,7 @@ impl Config {
             flush_interval,
             file,
             console,
+            console_level,
             console_stream,
             color,
             format,

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
 
-use super::{ColorChoice, Config, ConsoleStream, FlushMode, FormatSpec, FILE_KEYS};
+use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
+
+use super::{Config, FormatSpec, FILE_KEYS};
 
 const FULL_TOML: &str = r#"
 level = "debug"
@@ -18,6 +20,7 @@ flush = "buffered"
 flush_interval_ms = 250
 file = false
 console = true
+console_level = "warn"
 console_stream = "stderr"
 color = "never"
 format = "json"
@@ -41,12 +44,13 @@ fn full_config() -> Config {
         file_stem: Some("Shop".into()),
         max_size: Some(10 << 20),
         backup_count: Some(9),
-        flush: Some(FlushMode::Buffered),
+        flush: Some(FlushPolicy::buffered()),
         flush_interval: Some(Duration::from_millis(250)),
         file: Some(false),
         console: Some(true),
+        console_level: Some(LevelFilter::Warn),
         console_stream: Some(ConsoleStream::Stderr),
-        color: Some(ColorChoice::Never),
+        color: Some(ColorMode::Never),
         format: Some(FormatSpec::Json),
         utc: Some(true),
     }
@@ -71,7 +75,7 @@ fn every_key_is_read_from_json() {
     let json = r#"{
         "level": "debug", "root_level": "error", "dir": "/var/log/app", "file_stem": "Shop",
         "max_size": 10485760, "backup_count": 9, "flush": "buffered", "flush_interval_ms": 250,
-        "file": false, "console": true, "console_stream": "stderr", "color": "never",
+        "file": false, "console": true, "console_level": "warn", "console_stream": "stderr", "color": "never",
         "format": "json", "utc": true,
         "levels": {"app.db": "trace", "hyper::proto": "WARNING"}
     }"#;
@@ -106,7 +110,7 @@ fn formats_and_flush_spellings() {
     );
     assert_eq!(
         read("flush = \"every-record\"").flush,
-        Some(FlushMode::EveryRecord)
+        Some(FlushPolicy::EveryRecord)
     );
     assert_eq!(read("max_size = 0").max_size, Some(0));
     assert_eq!(read("max_size = \"1MB\"").max_size, Some(1_000_000));
@@ -114,7 +118,7 @@ fn formats_and_flush_spellings() {
         read("console_stream = \"stdout\"").console_stream,
         Some(ConsoleStream::Stdout)
     );
-    assert_eq!(read("color = \"always\"").color, Some(ColorChoice::Always));
+    assert_eq!(read("color = \"always\"").color, Some(ColorMode::Always));
 }
 
 /// Asserts an `InvalidConfig` error naming `source`, `key`, and a reason containing `reason`.

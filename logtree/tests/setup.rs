@@ -1,0 +1,236 @@
+//! The one-call setup on explicit trees: layers, idempotence, and errors that change nothing.
+
+use std::path::{Path, PathBuf};
+
+use logtree::config::FormatSpec;
+use logtree::{Error, LevelFilter, LoggerTree, MemorySink, Setup};
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn read_all(dir: &Path) -> String {
+    files_in(dir)
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect()
+}
+
+fn quiet() -> Setup {
+    Setup::new().console(false).ignore_env()
+}
+
+#[test]
+fn installs_a_dated_rotating_file_with_millisecond_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = LoggerTree::new();
+    let app = quiet()
+        .dir(dir.path())
+        .file_stem("Shop")
+        .install_on(&tree, "shop")
+        .unwrap();
+    app.info(format_args!("open"));
+    app.debug(format_args!("hidden: Info is the default level"));
+    let files = files_in(dir.path());
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    assert_eq!(files, [dir.path().join(format!("Shop_{today}.log"))]);
+    let text = read_all(dir.path());
+    let line = text.lines().next().unwrap();
+    assert_eq!(text.lines().count(), 1);
+    assert!(line.starts_with(&today), "{line}");
+    assert_eq!(&line[19..20], ".");
+    assert!(line[20..23].bytes().all(|b| b.is_ascii_digit()), "{line}");
+    assert!(line.ends_with(" - shop - INFO - open"), "{line}");
+}
+
+#[test]
+fn modules_installing_again_write_each_line_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = LoggerTree::new();
+    let extra = MemorySink::new();
+    let setup = quiet().dir(dir.path()).sink(extra.clone());
+    setup.install_on(&tree, "app").unwrap();
+    let db = setup.install_on(&tree, "app::db").unwrap();
+    let db_again = setup.install_on(&tree, "app.db").unwrap();
+    assert!(db.same_as(&db_again));
+    assert_eq!(db.name(), "app.db");
+    db.info(format_args!("once"));
+    assert_eq!(extra.lines(), ["INFO app.db - once"]);
+    assert_eq!(read_all(dir.path()).lines().count(), 1);
+    assert_eq!(db.sink_ids().len(), 2, "the file and the memory sink");
+}
+
+#[test]
+fn code_then_file_then_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logtree.toml");
+    std::fs::write(
+        &config,
+        "level = \"debug\"\nbackup_count = 2\nfile_stem = \"FromFile\"\n[levels]\n\"app.db\" = \"error\"\n",
+    )
+    .unwrap();
+    let env_dir = dir.path().join("env-logs");
+    let env_dir_text = env_dir.display().to_string();
+    let setup = Setup::new()
+        .console(false)
+        .dir(dir.path().join("code-logs"))
+        .file_stem("FromCode")
+        .backup_count(7)
+        .max_bytes(4096)
+        .level(LevelFilter::Warn)
+        .config_file(&config)
+        .env_with(move |name| match name {
+            "LOGTREE_DIR" => Some(env_dir_text.clone()),
+            "RUST_LOG" => Some("app.net=trace".into()),
+            _ => None,
+        });
+    let resolved = setup.resolve().unwrap();
+    assert_eq!(
+        resolved.max_size,
+        Some(4096),
+        "code, untouched by file and environment"
+    );
+    assert_eq!(resolved.backup_count, Some(2), "file over code");
+    assert_eq!(resolved.file_stem.as_deref(), Some("FromFile"));
+    assert_eq!(resolved.level, Some(LevelFilter::Debug), "file over code");
+    assert_eq!(resolved.dir, Some(env_dir.clone()), "environment over code");
+
+    let tree = LoggerTree::new();
+    let app = setup.install_on(&tree, "app").unwrap();
+    assert_eq!(app.level(), Some(LevelFilter::Debug));
+    assert_eq!(
+        tree.logger("app.db").unwrap().level(),
+        Some(LevelFilter::Error)
+    );
+    assert_eq!(
+        tree.logger("app.net").unwrap().level(),
+        Some(LevelFilter::Trace)
+    );
+    app.debug(format_args!("x"));
+    assert!(files_in(&env_dir)[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("FromFile_"));
+}
+
+#[test]
+fn logtree_config_names_the_file_and_env_levels_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("other.json");
+    std::fs::write(
+        &config,
+        r#"{"level": "error", "format": "{level}|{message}", "dir": "unused"}"#,
+    )
+    .unwrap();
+    let config_text = config.display().to_string();
+    let logs = dir.path().join("logs").display().to_string();
+    let tree = LoggerTree::new();
+    let app = Setup::new()
+        .console(false)
+        .config_file("does-not-exist.toml")
+        .env_with(move |name| match name {
+            "LOGTREE_CONFIG" => Some(config_text.clone()),
+            "LOGTREE_DIR" => Some(logs.clone()),
+            "LOGTREE_LEVEL" => Some("info".into()),
+            _ => None,
+        })
+        .install_on(&tree, "app")
+        .unwrap();
+    assert_eq!(app.level(), Some(LevelFilter::Info));
+    app.info(format_args!("patterned"));
+    assert_eq!(read_all(&dir.path().join("logs")), "INFO|patterned\n");
+}
+
+#[test]
+fn errors_name_their_cause_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_config = dir.path().join("bad.toml");
+    std::fs::write(&bad_config, "max_size = \"lots\"").unwrap();
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    let tree = LoggerTree::new();
+
+    let err = quiet()
+        .config_file(&bad_config)
+        .install_on(&tree, "app")
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidConfig { source_name, key: Some(key), .. }
+        if source_name.ends_with("bad.toml") && key == "max_size"),
+        "{err}"
+    );
+
+    let err = quiet()
+        .dir(&not_a_dir)
+        .install_on(&tree, "app")
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&not_a_dir.display().to_string()),
+        "{err}"
+    );
+
+    let err = quiet()
+        .dir(dir.path())
+        .install_on(&tree, "bad name")
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidName { .. }));
+
+    let err = quiet()
+        .dir(dir.path())
+        .env_with(|name| (name == "LOGTREE_LEVEL").then(|| "app=chatty".to_owned()))
+        .install_on(&tree, "app")
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidConfig { source_name, .. } if source_name == "LOGTREE_LEVEL")
+    );
+
+    let err = quiet()
+        .dir(dir.path())
+        .format(FormatSpec::Pattern("{nope}".into()))
+        .install_on(&tree, "app")
+        .unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+
+    assert_eq!(
+        tree.logger_names(),
+        [""],
+        "no logger was created by a failed setup"
+    );
+    assert_eq!(files_in(dir.path()).len(), 2, "no log file was created");
+}
+
+#[test]
+fn console_and_file_can_be_switched_off_and_json_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = LoggerTree::new();
+    let app = quiet()
+        .dir(dir.path())
+        .format(FormatSpec::Json)
+        .install_on(&tree, "app")
+        .unwrap();
+    assert_eq!(app.sink_ids().len(), 1, "file only");
+    log::Log::log(
+        &tree,
+        &log::Record::builder()
+            .level(log::Level::Info)
+            .target("app::api")
+            .key_values(&[("user", "ann")])
+            .args(format_args!("login"))
+            .build(),
+    );
+    let text = read_all(dir.path());
+    assert!(
+        text.starts_with('{')
+            && text.contains("\"message\":\"login\"")
+            && text.contains("\"user\":\"ann\""),
+        "{text}"
+    );
+
+    let none = quiet().file(false).install_on(&tree, "nothing").unwrap();
+    assert!(none.sink_ids().is_empty());
+}
