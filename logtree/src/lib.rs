@@ -33,6 +33,9 @@
 //! The parts, usable on their own: [`logtree_core`] (the tree, the `Sink` and `Formatter`
 //! traits, re-exported here), [`logtree_formatters`], [`logtree_sinks`].
 
+// Library code reports failures instead of panicking: no unwrap outside tests.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
 pub mod config;
 mod setup;
 
