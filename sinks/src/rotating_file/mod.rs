@@ -3,6 +3,7 @@
 
 mod builder;
 mod clock;
+mod current;
 mod flush;
 mod naming;
 mod registry;

@@ -1,8 +1,8 @@
 //! The writer behind all sinks of one file: the open file, its byte count, the buffer and the
 //! roll-over, under one lock held only to write finished lines.
 
-use std::fs::{self, File, Metadata, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
 use std::time::{Duration, Instant, SystemTime};
@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use logtree_core::{Error, SinkId};
 
 use super::clock::Clock;
+use super::current::{check_writable, Current};
 use super::flush::{FlushPolicy, Timer};
 use super::naming::{file_path, local_date};
 use super::roller::Roller;
@@ -51,39 +52,6 @@ struct State {
     timer_failed: bool,
 }
 
-/// The file written now.
-struct Current {
-    path: PathBuf,
-    /// `None` after a failure: the next write reopens (and recreates the directory).
-    file: Option<LogFile>,
-    /// Bytes in the file, counted rather than asked for per record.
-    size: u64,
-}
-
-struct LogFile {
-    file: File,
-    id: FileId,
-}
-
-/// What tells the open file apart from another one put at its path.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct FileId(#[cfg(unix)] (u64, u64));
-
-impl FileId {
-    fn of(meta: &Metadata) -> FileId {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            FileId((meta.dev(), meta.ino()))
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = meta;
-            FileId()
-        }
-    }
-}
-
 impl Writer {
     /// Opens (or creates) today's file in `dir`, which exists and is canonical.
     pub(crate) fn create(
@@ -94,11 +62,7 @@ impl Writer {
         let now = settings.clock.now();
         let path = file_path(&dir, stem, local_date(now));
         check_writable(&dir, &path)?;
-        let mut current = Current {
-            path,
-            file: None,
-            size: 0,
-        };
+        let mut current = Current::new(path);
         current.ensure_open(&dir)?;
         let buffer = match settings.policy {
             FlushPolicy::Buffered { capacity, .. } => Vec::with_capacity(capacity),
@@ -306,13 +270,14 @@ impl Writer {
     fn roll(&self, s: &mut State) -> Result<(), Error> {
         s.flush_buffer(&self.dir)?;
         if let Err(err) = self.settings.roller.roll(&s.current.path) {
-            let gone = matches!(fs::symlink_metadata(&s.current.path), Err(e) if e.kind() == io::ErrorKind::NotFound);
+            let gone = fs::symlink_metadata(&s.current.path)
+                .is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
             if gone {
-                s.current.file = None;
+                s.current.close();
             }
             return Err(err);
         }
-        s.current.file = None;
+        s.current.close();
         s.current.ensure_open(&self.dir)
     }
 
@@ -322,7 +287,7 @@ impl Writer {
         let now = self.settings.clock.now();
         s.next_date_change = self.settings.trigger.next_date_change(now);
         s.current.path = file_path(&self.dir, &self.stem, local_date(now));
-        s.current.file = None;
+        s.current.close();
         s.current.ensure_open(&self.dir)
     }
 }
@@ -354,116 +319,8 @@ impl State {
     }
 }
 
-impl Current {
-    fn ensure_open(&mut self, dir: &Path) -> Result<(), Error> {
-        if self.file.is_none() {
-            let (file, size) = open_log(dir, &self.path)?;
-            self.file = Some(file);
-            self.size = size;
-        }
-        Ok(())
-    }
-
-    /// One `write_all` of `bytes`. On failure the file is cut back to its last whole record
-    /// (best effort) and closed, so the next write reopens it and starts on a fresh line.
-    fn append(&mut self, dir: &Path, bytes: &[u8]) -> Result<(), Error> {
-        let log = match &mut self.file {
-            Some(log) => log,
-            slot @ None => {
-                let (log, size) = open_log(dir, &self.path)?;
-                self.size = size;
-                slot.insert(log)
-            }
-        };
-        match log.file.write_all(bytes) {
-            Ok(()) => {
-                self.size += bytes.len() as u64;
-                Ok(())
-            }
-            Err(source) => {
-                let _ = log.file.set_len(self.size);
-                self.file = None;
-                Err(Error::Write {
-                    target: self.path.display().to_string(),
-                    source,
-                })
-            }
-        }
-    }
-
-    /// Closes the file if it is no longer the one at its path (deleted with its directory,
-    /// moved away by another program), so that the next write creates it again.
-    fn check(&mut self) -> Result<(), Error> {
-        let Some(log) = &self.file else {
-            return Ok(());
-        };
-        let replaced = match fs::metadata(&self.path) {
-            Ok(meta) => FileId::of(&meta) != log.id,
-            // Not found, or a file where the directory was. Only a denied look is no proof
-            // that the file is gone: keep writing to it then.
-            Err(e) => e.kind() != io::ErrorKind::PermissionDenied,
-        };
-        if !replaced {
-            return Ok(());
-        }
-        self.file = None;
-        Err(Error::Write {
-            target: self.path.display().to_string(),
-            source: io::Error::new(
-                io::ErrorKind::NotFound,
-                "the log file was deleted or moved away; records since the last check may be lost with it, and it is created again",
-            ),
-        })
-    }
-}
-
 fn keep_first(slot: &mut Option<Error>, result: Result<(), Error>) {
     if let Err(err) = result {
         slot.get_or_insert(err);
-    }
-}
-
-/// Opens `path` for appending, creating it and `dir` as needed; returns the file and its size.
-fn open_log(dir: &Path, path: &Path) -> Result<(LogFile, u64), Error> {
-    fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
-        path: dir.to_owned(),
-        source,
-    })?;
-    let open_error = |source| Error::OpenFile {
-        path: path.to_owned(),
-        source,
-    };
-    // Append mode: after cutting a failed write back, the next write lands at the new end.
-    let file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(open_error)?;
-    let meta = file.metadata().map_err(open_error)?;
-    let id = FileId::of(&meta);
-    Ok((LogFile { file, id }, meta.len()))
-}
-
-/// Creates and removes a probe file: an existing log file may be writable in a directory that
-/// is not, and roll-overs need the directory.
-fn check_writable(dir: &Path, file: &Path) -> Result<(), Error> {
-    let probe = dir.join(format!(".logtree-probe-{}", std::process::id()));
-    let created = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&probe);
-    match created {
-        Ok(_) => {
-            let _ = fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) => Err(Error::OpenFile {
-            path: file.to_owned(),
-            source: io::Error::new(
-                e.kind(),
-                format!("the directory {} is not writable: {e}", dir.display()),
-            ),
-        }),
     }
 }
