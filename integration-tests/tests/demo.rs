@@ -1,0 +1,143 @@
+//! The demo, run as a user runs it: its files carry today's date, stay within the backup
+//! count, hold only millisecond lines, and lose nothing.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// What the demo logs to its file: start and finish, 2 db workers x (300 queries + 6 slow-query
+/// warnings), and the net worker's 300 requests, 300 checksums (debug) and 3 errors.
+const DEMO_RECORDS: usize = 2 + 2 * (300 + 6) + 300 + 300 + 3;
+
+/// Whether `line` is `YYYY-MM-DD HH:MM:SS.mmm - <logger> - <LEVEL> - <message>`.
+fn is_millisecond_line(line: &str) -> bool {
+    let b = line.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        range
+            .into_iter()
+            .all(|i| b.get(i).is_some_and(u8::is_ascii_digit))
+    };
+    let shape = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && b.get(10) == Some(&b' ')
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19)
+        && b.get(19) == Some(&b'.')
+        && digits(20..23);
+    let mut rest = line.get(23..).unwrap_or("").splitn(4, " - ");
+    shape
+        && rest.next() == Some("")
+        && rest.next().is_some_and(|logger| logger.starts_with("demo"))
+        && rest
+            .next()
+            .is_some_and(|level| ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level))
+        && rest.next().is_some()
+}
+
+#[test]
+fn the_demo_rotates_its_dated_files_and_loses_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let logs = work.path().join("demo-logs");
+    let day_before = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_demo"))
+        .current_dir(work.path())
+        .env("LOGTREE_DIR", &logs)
+        .env_remove("LOGTREE_LEVEL")
+        .env_remove("RUST_LOG")
+        .env_remove("LOGTREE_CONFIG")
+        .output()
+        .unwrap();
+    let day_after = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // The console shows warnings and errors only (console_level = "warn").
+    let console_records: Vec<&str> = stdout.lines().filter(|l| is_millisecond_line(l)).collect();
+    assert_eq!(console_records.len(), 2 * 6 + 3, "{stdout}");
+    let total = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("total"))
+        .unwrap_or_default();
+    assert!(
+        total.ends_with(&format!("{DEMO_RECORDS} lines")),
+        "{stdout}"
+    );
+
+    let mut names: Vec<String> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let base = [&day_before, &day_after]
+        .iter()
+        .map(|day| format!("Demo_{day}.log"))
+        .find(|base| names.contains(base))
+        .unwrap_or_else(|| panic!("no file of today: {names:?}"));
+    assert!(
+        names.len() >= 3,
+        "the demo rolls over a few times: {names:?}"
+    );
+    assert!(
+        names.len() <= 6,
+        "at most backup_count (5) backups: {names:?}"
+    );
+    for (i, name) in names.iter().enumerate() {
+        let expected = if i == 0 {
+            base.clone()
+        } else {
+            format!("{base}.{i}")
+        };
+        assert_eq!(name, &expected);
+    }
+
+    // Read oldest first: .N … .1, then the current file.
+    let mut lines = Vec::new();
+    let mut ordered: Vec<&String> = names[1..].iter().rev().collect();
+    ordered.push(&names[0]);
+    for name in ordered {
+        let text = std::fs::read_to_string(logs.join(name)).unwrap();
+        assert!(text.ends_with('\n'));
+        assert!(
+            std::fs::metadata(logs.join(name)).unwrap().len() <= 32 * 1024,
+            "{name} past max_size"
+        );
+        lines.extend(text.lines().map(str::to_owned));
+    }
+    assert_eq!(lines.len(), DEMO_RECORDS);
+    for line in &lines {
+        assert!(is_millisecond_line(line), "{line:?}");
+    }
+    assert!(lines[0].contains(" - demo - INFO - demo starting"));
+    assert!(lines
+        .last()
+        .unwrap()
+        .contains(" - demo - INFO - demo finished"));
+
+    // Every worker's numbered records are there once, in order.
+    let mut seqs: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for line in &lines {
+        if line.contains(" - INFO - ") {
+            if let Some(kv) = line.split(" worker=").nth(1) {
+                let (worker, seq) = kv.split_once(" seq=").unwrap();
+                seqs.entry(worker).or_default().push(seq.parse().unwrap());
+            }
+        }
+    }
+    let all: Vec<u32> = (0..300).collect();
+    assert_eq!(
+        seqs.keys().copied().collect::<Vec<_>>(),
+        ["db-1", "db-2", "net"]
+    );
+    for (worker, seen) in seqs {
+        assert_eq!(seen, all, "{worker}");
+    }
+}
