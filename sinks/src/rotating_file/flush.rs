@@ -24,7 +24,8 @@ pub enum FlushPolicy {
     /// [`Sink::shutdown`](logtree_core::Sink::shutdown) (tree shutdown), when the last sink
     /// sharing the file is dropped, before a roll-over, and (best effort) when a thread
     /// panics. If the process is killed or calls `std::process::exit`, up to `interval` of
-    /// records are lost.
+    /// records are lost. The process-wide tree of `LoggerTree::setup` is never dropped: call
+    /// its `shutdown` (or `flush`) before the program returns from `main`.
     Buffered {
         /// Buffer size in bytes; a record at least this large is written directly.
         capacity: usize,

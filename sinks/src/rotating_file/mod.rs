@@ -34,7 +34,8 @@ use writer::Writer;
 ///   unless the file is empty: a record is never split, so only a single record larger than
 ///   `max_bytes` makes a file exceed it. `max_bytes = 0` never rolls over.
 /// - A roll-over renames (never copies and truncates): `.N` is removed, `.1` … shift up, the
-///   file becomes `.1`, a new file is created. At most `backup_count + 1` files per stem and
+///   file becomes `.1`, a new file is created. Backups numbered above `backup_count` (left by
+///   an earlier run with more) are removed, so at most `backup_count + 1` files per stem and
 ///   date exist afterwards. `backup_count = 0` removes the file and starts a new one.
 /// - If a rename fails, the sink keeps appending to the current file and returns the error
 ///   (the tree reports it); the next record that does not fit tries again.

@@ -24,10 +24,19 @@ impl Roller {
     /// when the run reaches `backup_count`, the oldest is removed first. With
     /// `backup_count = 0` the file is removed and the sink starts afresh.
     ///
+    /// Backups numbered above `backup_count` (left by a run configured with more) are removed
+    /// first, so that at most `backup_count + 1` files remain.
+    ///
     /// Errors leave `file` where it was (the rename of `file` itself comes last), so the sink
     /// keeps appending to it.
     pub(crate) fn roll(&self, file: &Path) -> Result<(), Error> {
         let n = self.backup_count;
+        let surplus = (n.saturating_add(1)..=u32::MAX)
+            .map(|i| backup_path(file, i))
+            .take_while(|path| exists(path));
+        for path in surplus {
+            remove_if_exists(&path)?;
+        }
         if n == 0 {
             return remove_if_exists(file);
         }
@@ -108,6 +117,24 @@ mod tests {
         assert_eq!(read(backup_path(&file, 1)).as_deref(), Some("new"));
         assert_eq!(read(backup_path(&file, 2)).as_deref(), Some("b1"));
         assert_eq!(read(backup_path(&file, 3)).as_deref(), Some("b3"));
+    }
+
+    #[test]
+    fn backups_beyond_the_count_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.log");
+        write(&file, "new");
+        for i in 1..=4 {
+            write(&backup_path(&file, i), &format!("b{i}"));
+        }
+        Roller { backup_count: 2 }.roll(&file).unwrap();
+        assert_eq!(read(backup_path(&file, 1)).as_deref(), Some("new"));
+        assert_eq!(read(backup_path(&file, 2)).as_deref(), Some("b1"));
+        assert_eq!(read(backup_path(&file, 3)), None);
+        assert_eq!(read(backup_path(&file, 4)), None);
+        write(&file, "alone");
+        Roller { backup_count: 0 }.roll(&file).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
