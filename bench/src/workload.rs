@@ -91,10 +91,11 @@ pub fn disabled<E: Emit>(calls: u64) {
     }
 }
 
-/// W4: one INFO record on the logger `a.b.c.d`, `calls` times.
+/// W4: one INFO record on the logger `a::b::c::d` (logtree maps it to `a.b.c.d`), `calls`
+/// times.
 pub fn hierarchy(calls: u64) {
     for i in 0..calls {
         let i = black_box(i);
-        log::info!(target: "a.b.c.d", "request {} handled in {} us", i, i % 997);
+        log::info!(target: "a::b::c::d", "request {} handled in {} us", i, i % 997);
     }
 }

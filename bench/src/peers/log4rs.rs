@@ -1,5 +1,8 @@
 //! log4rs: a rolling-file appender with a size trigger and a fixed-window roller, its pattern
 //! encoder for the line. It formats under its lock and flushes every record.
+//!
+//! W4: log4rs has a hierarchy too (`a::b::c::d`, appenders inherited through additivity), so it
+//! runs with an appender that does nothing on `a`.
 
 use log::LevelFilter;
 use log4rs::append::rolling_file::policy::compound::roll::fixed_window::FixedWindowRoller;
@@ -24,6 +27,45 @@ pub const CASE: Case = Case {
     w3_other: true,
     note: "",
 };
+
+/// W4: a record through `a::b::c::d` to a no-op appender on `a`.
+pub const HIERARCHY: Case = Case {
+    name: "log4rs",
+    class: Class::EveryRecord,
+    kind: Kind::Peer,
+    api: Api::Log,
+    install: install_hierarchy,
+    w3: false,
+    w3_other: false,
+    note: "",
+};
+
+/// An appender that drops every record.
+#[derive(Debug)]
+struct NoopAppender;
+
+impl log4rs::append::Append for NoopAppender {
+    fn append(&self, record: &log::Record<'_>) -> anyhow::Result<()> {
+        std::hint::black_box(record);
+        Ok(())
+    }
+    fn flush(&self) {}
+}
+
+fn install_hierarchy(_: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    let mut config =
+        Config::builder().appender(Appender::builder().build("noop", Box::new(NoopAppender)));
+    config = config.logger(
+        Logger::builder()
+            .appender("noop")
+            .build("a", LevelFilter::Info),
+    );
+    for name in ["a::b", "a::b::c", "a::b::c::d"] {
+        config = config.logger(Logger::builder().build(name, LevelFilter::Info));
+    }
+    log4rs::init_config(config.build(Root::builder().build(LevelFilter::Off))?)?;
+    Ok(Box::new(FacadeFlush))
+}
 
 fn install(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
     let backups = setup.dir.join("app.{}.log");

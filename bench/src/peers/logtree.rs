@@ -3,7 +3,7 @@
 //! W1-W3 set up the logger `app` at `Info` with a `RotatingFileSink` (its default
 //! `MillisecondFormatter`, local time) and log on `app.module`, which inherits both. W4 sets up
 //! `a` with a sink that does nothing and the loggers `a.b`, `a.b.c`, `a.b.c.d` below it, and
-//! logs on `a.b.c.d`.
+//! logs on `a::b::c::d` (the logger `a.b.c.d`).
 
 use logtree_core::{Error, LevelFilter, LoggerTree, Record, SetupOptions, Sink, SinkId};
 use logtree_sinks::{FlushPolicy, RotatingFileSink};

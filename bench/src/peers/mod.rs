@@ -138,9 +138,9 @@ pub fn file_cases() -> Vec<Case> {
     cases
 }
 
-/// The W4 cases: a record through `a.b.c.d` to a no-op sink on `a`.
+/// The W4 cases: a record through `a::b::c::d` (logtree's `a.b.c.d`) to a no-op sink on `a`.
 pub fn hierarchy_cases() -> Vec<Case> {
-    vec![logtree::HIERARCHY]
+    vec![logtree::HIERARCHY, log4rs::HIERARCHY]
 }
 
 /// The cases a workload runs.
