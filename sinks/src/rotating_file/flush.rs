@@ -84,7 +84,12 @@ impl Signal {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn arm(&self, deadline: Instant) {
+    /// Sets the deadline `interval` from now, unless one is set. An interval too long to
+    /// represent sets none: the buffer then waits for the other flushes.
+    fn arm_in(&self, interval: Duration) {
+        let Some(deadline) = Instant::now().checked_add(interval) else {
+            return;
+        };
         let mut state = self.lock();
         if state.deadline.is_none() {
             state.deadline = Some(deadline);
@@ -135,16 +140,17 @@ impl Timer {
                     if writer.flush_on_timer() {
                         // The write failed and the records are still buffered: try again
                         // after another interval rather than wait for the next record.
-                        thread_signal.arm(Instant::now() + interval);
+                        thread_signal.arm_in(interval);
                     }
                 }
             })?;
         Ok(Timer { signal, thread })
     }
 
-    /// Makes sure the buffer is flushed by `deadline` (an earlier deadline already set stays).
-    pub(crate) fn arm(&self, deadline: Instant) {
-        self.signal.arm(deadline);
+    /// Makes sure the buffer is flushed within `interval` (an earlier deadline already set
+    /// stays).
+    pub(crate) fn arm_in(&self, interval: Duration) {
+        self.signal.arm_in(interval);
     }
 
     /// Stops the thread and waits for it, unless called from the thread itself (its last
@@ -188,8 +194,10 @@ mod tests {
     #[test]
     fn a_signal_fires_once_its_deadline_passes_and_stops_on_request() {
         let signal = Signal::default();
-        signal.arm(Instant::now());
+        signal.arm_in(Duration::ZERO);
         assert!(signal.wait_due());
+        signal.arm_in(Duration::MAX);
+        assert_eq!(signal.lock().deadline, None, "too far to represent: never");
         signal.lock().stop = true;
         assert!(!signal.wait_due());
     }

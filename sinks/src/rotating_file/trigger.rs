@@ -32,7 +32,9 @@ impl Trigger {
 /// The first instant of the local day after the one containing `now`. Where a time-zone change
 /// skips midnight, the first existing instant after it; should even that fail, a day later.
 fn next_local_midnight(now: SystemTime) -> SystemTime {
-    let fallback = now + Duration::from_secs(24 * 60 * 60);
+    let fallback = now
+        .checked_add(Duration::from_secs(24 * 60 * 60))
+        .unwrap_or(now);
     let Some(tomorrow) = DateTime::<Local>::from(now).date_naive().succ_opt() else {
         return fallback;
     };

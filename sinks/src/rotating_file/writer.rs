@@ -3,9 +3,10 @@
 
 use std::fs;
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use logtree_core::{Error, SinkId};
 
@@ -44,7 +45,8 @@ struct State {
     /// Records not yet written (`FlushPolicy::Buffered` only).
     buffer: Vec<u8>,
     next_date_change: Option<SystemTime>,
-    last_check: SystemTime,
+    /// Records stamped within it skip the check that the file is still at its path.
+    check_window: Range<SystemTime>,
     /// A failure no caller saw yet (from the timer thread, or one of two at once): the next
     /// `write` or `flush` returns it.
     pending: Option<Error>,
@@ -72,7 +74,7 @@ impl Writer {
             next_date_change: settings.trigger.next_date_change(now),
             current,
             buffer,
-            last_check: now,
+            check_window: check_window(now),
             pending: None,
             timer: None,
             timer_failed: false,
@@ -149,12 +151,10 @@ impl Writer {
         {
             keep_first(&mut deferred, self.start_new_date(s));
         }
-        // The record's time paces the check, so no clock is read per record.
-        if at
-            .duration_since(s.last_check)
-            .map_or(true, |since| since >= CHECK_INTERVAL)
-        {
-            s.last_check = at;
+        // The record's time paces the check, so no clock is read per record; a record from
+        // before the last check (the clock was set back) checks too.
+        if !s.check_window.contains(&at) {
+            s.check_window = check_window(at);
             keep_first(&mut deferred, s.current.check());
         }
         let written = s.current.ensure_open(&self.dir).and_then(|()| {
@@ -257,7 +257,7 @@ impl Writer {
         }
         match &s.timer {
             Some(timer) => {
-                timer.arm(Instant::now() + interval);
+                timer.arm_in(interval);
                 Ok(())
             }
             // No thread to bound the wait: write through instead.
@@ -317,6 +317,12 @@ impl State {
         self.buffer.clear();
         Ok(())
     }
+}
+
+/// The record times, from `at`, that need no check of the file. Empty (check every record)
+/// for a time at the end of what `SystemTime` represents.
+fn check_window(at: SystemTime) -> Range<SystemTime> {
+    at..at.checked_add(CHECK_INTERVAL).unwrap_or(at)
 }
 
 fn keep_first(slot: &mut Option<Error>, result: Result<(), Error>) {

@@ -141,3 +141,27 @@ fn errors_of_the_background_flusher_reach_the_next_call() {
     sink.flush().unwrap();
     assert_eq!(fs::read_to_string(&path).unwrap(), "buffered\n");
 }
+
+#[test]
+fn extreme_times_and_intervals_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .flush_policy(FlushPolicy::Buffered {
+            capacity: 64,
+            interval: Duration::MAX,
+        })
+        .build()
+        .unwrap();
+    let latest = (0..64)
+        .rev()
+        .find_map(|bit| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs((1u64 << bit) - 1)))
+        .unwrap();
+    for at in [SystemTime::UNIX_EPOCH, latest, SystemTime::UNIX_EPOCH] {
+        let _ = log_at(&sink, "edge", at);
+    }
+    sink.flush().unwrap();
+    assert_eq!(
+        fs::read_to_string(sink.path()).unwrap(),
+        "edge\nedge\nedge\n"
+    );
+}
