@@ -1,8 +1,6 @@
 //! One log event, as sinks and formatters see it.
 
-use std::cell::OnceCell;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use log::kv;
@@ -27,17 +25,17 @@ use crate::Level;
 /// ```
 #[derive(Clone, Copy)]
 pub struct Record<'a> {
-    level: Level,
-    logger: &'a str,
-    target: &'a str,
-    args: fmt::Arguments<'a>,
-    timestamp: SystemTime,
-    module_path: Option<&'a str>,
-    file: Option<&'a str>,
-    line: Option<u32>,
-    thread_id: u64,
-    thread_name: Option<&'a str>,
-    key_values: &'a dyn kv::Source,
+    pub(crate) level: Level,
+    pub(crate) logger: &'a str,
+    pub(crate) target: &'a str,
+    pub(crate) args: fmt::Arguments<'a>,
+    pub(crate) timestamp: SystemTime,
+    pub(crate) module_path: Option<&'a str>,
+    pub(crate) file: Option<&'a str>,
+    pub(crate) line: Option<u32>,
+    pub(crate) thread_id: u64,
+    pub(crate) thread_name: Option<&'a str>,
+    pub(crate) key_values: &'a dyn kv::Source,
 }
 
 impl<'a> Record<'a> {
@@ -59,6 +57,7 @@ impl<'a> Record<'a> {
                 key_values: &NoKeyValues,
             },
             timestamp: None,
+            target_given: false,
         }
     }
 
@@ -153,6 +152,7 @@ impl fmt::Debug for Record<'_> {
 pub struct RecordBuilder<'a> {
     record: Record<'a>,
     timestamp: Option<SystemTime>,
+    target_given: bool,
 }
 
 impl<'a> RecordBuilder<'a> {
@@ -164,7 +164,7 @@ impl<'a> RecordBuilder<'a> {
 
     /// Sets the logger name; the target too, unless [`target`](Self::target) sets it.
     pub fn logger(&mut self, logger: &'a str) -> &mut Self {
-        if self.record.target == self.record.logger {
+        if !self.target_given {
             self.record.target = logger;
         }
         self.record.logger = logger;
@@ -174,6 +174,7 @@ impl<'a> RecordBuilder<'a> {
     /// Sets the target as the caller gave it.
     pub fn target(&mut self, target: &'a str) -> &mut Self {
         self.record.target = target;
+        self.target_given = true;
         self
     }
 
@@ -231,7 +232,7 @@ impl<'a> RecordBuilder<'a> {
 }
 
 /// The key-values of a record that has none.
-struct NoKeyValues;
+pub(crate) struct NoKeyValues;
 
 impl kv::Source for NoKeyValues {
     fn visit<'kvs>(&'kvs self, _visitor: &mut dyn kv::VisitSource<'kvs>) -> Result<(), kv::Error> {
@@ -243,31 +244,13 @@ impl kv::Source for NoKeyValues {
     }
 }
 
-struct ThreadInfo {
-    id: u64,
-    name: Option<Box<str>>,
-}
-
-thread_local! {
-    static THREAD: OnceCell<ThreadInfo> = const { OnceCell::new() };
-}
-
 /// Calls `f` with the current thread's number and name, as records show them.
 ///
-/// The name is read from the standard library once per thread and kept, so records pay one
-/// thread-local access for it. Returns `None` (without calling `f`) while the thread is being
-/// torn down.
+/// The name is read from the standard library once per thread and kept, so records pay no
+/// more than a thread-local access for it. Returns `None` (without calling `f`) while the
+/// thread is being torn down.
 pub fn with_current_thread<R>(f: impl FnOnce(u64, Option<&str>) -> R) -> Option<R> {
-    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-    THREAD
-        .try_with(|cell| {
-            let info = cell.get_or_init(|| ThreadInfo {
-                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-                name: std::thread::current().name().map(Box::from),
-            });
-            f(info.id, info.name.as_deref())
-        })
-        .ok()
+    crate::tree::with_thread_info(f)
 }
 
 #[cfg(test)]

@@ -4,19 +4,20 @@
 //! snapshot map; only the first record of a target after a logger is created walks the names.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
+use std::time::SystemTime;
 
 use rustc_hash::FxHashMap;
 
 use super::node::Node;
 use super::Shared;
 use crate::name::{parent_name, target_to_name, validate_name};
-use crate::record::with_current_thread;
-use crate::{Error, Level, Record, RecordBuilder, Sink};
+use crate::record::NoKeyValues;
+use crate::{Error, Level, Record, Sink};
 
 /// Past this many distinct targets the shared cache stops growing (targets built at run time
 /// must not grow memory without bound); further targets are resolved per record.
@@ -24,10 +25,13 @@ const ROUTE_MAP_CAPACITY: usize = 4096;
 /// Targets remembered per thread; a thread that logs from a few modules in turn stays in it.
 const THREAD_CACHE_SLOTS: usize = 4;
 
-/// Where records of one target go: the logger name they show and the logger that takes them.
+/// Where records of one target go: the logger name they show, the logger that takes them, and
+/// that logger's sinks as they were when the route was resolved (any change to the tree makes
+/// a new generation of routes).
 pub(crate) struct Route {
     name: Box<str>,
     node: Arc<Node>,
+    sinks: Arc<Vec<Arc<dyn Sink>>>,
 }
 
 /// The shared target -> route cache, valid for one generation of the tree's loggers.
@@ -53,7 +57,16 @@ struct CachedRoute {
     route: Arc<Route>,
 }
 
+/// A thread's number and name, as records show them.
+struct ThreadInfo {
+    id: u64,
+    name: Option<Box<str>>,
+}
+
+/// Everything the hot path keeps per thread, in one thread-local so that a record pays one
+/// access for all of it.
 struct ThreadState {
+    info: OnceCell<ThreadInfo>,
     /// Set while this thread hands a record to sinks: a record logged from inside a sink is
     /// dropped instead of recursing into a sink that may hold its own lock.
     dispatching: Cell<bool>,
@@ -64,11 +77,32 @@ struct ThreadState {
 thread_local! {
     static THREAD_STATE: ThreadState = const {
         ThreadState {
+            info: OnceCell::new(),
             dispatching: Cell::new(false),
             routes: RefCell::new([const { None }; THREAD_CACHE_SLOTS]),
             next_slot: Cell::new(0),
         }
     };
+}
+
+impl ThreadState {
+    fn info(&self) -> &ThreadInfo {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        self.info.get_or_init(|| ThreadInfo {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            name: std::thread::current().name().map(Box::from),
+        })
+    }
+}
+
+/// See [`crate::with_current_thread`].
+pub(crate) fn with_thread_info<R>(f: impl FnOnce(u64, Option<&str>) -> R) -> Option<R> {
+    THREAD_STATE
+        .try_with(|ts| {
+            let info = ts.info();
+            f(info.id, info.name.as_deref())
+        })
+        .ok()
 }
 
 /// Whether this thread is handing a record to sinks right now.
@@ -99,27 +133,23 @@ impl Shared {
             self.with_route(ts, record.target(), |route| {
                 if route.node.enabled(level) {
                     let _dispatching = self.enter(ts);
-                    self.build_and_send(
-                        &route.node,
-                        &route.name,
-                        level,
-                        *record.args(),
-                        Some(record),
+                    let info = ts.info();
+                    let thread = (info.id, info.name.as_deref());
+                    self.send(
+                        &route.sinks,
+                        &facade_record(record, &route.name, level, thread),
                     );
                 }
             });
         });
         if in_thread.is_err() {
-            // The thread's locals are being torn down: no cache and no re-entrancy flag, but the
-            // record is still delivered.
+            // The thread's locals are being torn down: no cache, no re-entrancy flag and no
+            // thread name, but the record is still delivered.
             let route = self.resolve(record.target());
             if route.node.enabled(level) {
-                self.build_and_send(
-                    &route.node,
-                    &route.name,
-                    level,
-                    *record.args(),
-                    Some(record),
+                self.send(
+                    &route.sinks,
+                    &facade_record(record, &route.name, level, (0, None)),
                 );
             }
         }
@@ -133,24 +163,23 @@ impl Shared {
     }
 
     /// Handles a record logged directly on a logger, whose level was checked already.
-    pub(crate) fn dispatch(
-        &self,
-        node: &Node,
-        logger: &str,
-        level: Level,
-        args: fmt::Arguments<'_>,
-        origin: Option<&log::Record<'_>>,
-    ) {
+    pub(crate) fn dispatch(&self, node: &Node, level: Level, args: fmt::Arguments<'_>) {
         let in_thread = THREAD_STATE.try_with(|ts| {
             if ts.dispatching.get() {
                 self.reentrant_dropped.fetch_add(1, Ordering::Relaxed);
             } else {
                 let _dispatching = self.enter(ts);
-                self.build_and_send(node, logger, level, args, origin);
+                let info = ts.info();
+                let thread = (info.id, info.name.as_deref());
+                self.send(
+                    &node.resolved.load(),
+                    &logger_record(&node.name, level, args, thread),
+                );
             }
         });
         if in_thread.is_err() {
-            self.build_and_send(node, logger, level, args, origin);
+            let record = logger_record(&node.name, level, args, (0, None));
+            self.send(&node.resolved.load(), &record);
         }
     }
 
@@ -159,28 +188,9 @@ impl Shared {
         Dispatching(&ts.dispatching)
     }
 
-    fn build_and_send(
-        &self,
-        node: &Node,
-        logger: &str,
-        level: Level,
-        args: fmt::Arguments<'_>,
-        origin: Option<&log::Record<'_>>,
-    ) {
-        let sent = with_current_thread(|id, name| {
-            let mut builder = record_builder(logger, level, args, origin);
-            builder.thread(id, name);
-            self.send(node, &builder.build());
-        });
-        if sent.is_none() {
-            self.send(node, &record_builder(logger, level, args, origin).build());
-        }
-    }
-
     /// Hands a record to every sink it reaches whose own level lets it through.
-    fn send(&self, node: &Node, record: &Record<'_>) {
-        let sinks = node.resolved.load();
-        for sink in sinks.iter() {
+    fn send(&self, sinks: &[Arc<dyn Sink>], record: &Record<'_>) {
+        for sink in sinks {
             if sink.level().allows(record.level()) {
                 if let Err(err) = self.guarded(&**sink, || sink.log(record)) {
                     self.report(&err);
@@ -262,7 +272,8 @@ impl Shared {
             .or_else(|| nodes.get(""))
             .map(Arc::clone)
             .expect("the root logger is created with the tree and never removed");
-        let route = Arc::new(Route { name, node });
+        let sinks = node.resolved.load_full();
+        let route = Arc::new(Route { name, node, sinks });
         if routes.routes.len() < ROUTE_MAP_CAPACITY {
             self.routes.rcu(|current| {
                 // A map of a newer generation may not learn a route resolved from older loggers.
@@ -278,23 +289,48 @@ impl Shared {
     }
 }
 
-fn record_builder<'a>(
+/// The record of a `log` facade call, stamped now.
+fn facade_record<'a>(
+    origin: &'a log::Record<'a>,
+    logger: &'a str,
+    level: Level,
+    (thread_id, thread_name): (u64, Option<&'a str>),
+) -> Record<'a> {
+    Record {
+        level,
+        logger,
+        target: origin.target(),
+        args: *origin.args(),
+        timestamp: SystemTime::now(),
+        module_path: origin.module_path(),
+        file: origin.file(),
+        line: origin.line(),
+        thread_id,
+        thread_name,
+        key_values: origin.key_values(),
+    }
+}
+
+/// The record of a direct [`Logger`](crate::Logger) call, stamped now.
+fn logger_record<'a>(
     logger: &'a str,
     level: Level,
     args: fmt::Arguments<'a>,
-    origin: Option<&'a log::Record<'a>>,
-) -> RecordBuilder<'a> {
-    let mut builder = Record::builder();
-    builder.level(level).logger(logger).args(args);
-    if let Some(origin) = origin {
-        builder
-            .target(origin.target())
-            .module_path(origin.module_path())
-            .file(origin.file())
-            .line(origin.line())
-            .key_values(origin.key_values());
+    (thread_id, thread_name): (u64, Option<&'a str>),
+) -> Record<'a> {
+    Record {
+        level,
+        logger,
+        target: logger,
+        args,
+        timestamp: SystemTime::now(),
+        module_path: None,
+        file: None,
+        line: None,
+        thread_id,
+        thread_name,
+        key_values: &NoKeyValues,
     }
-    builder
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {

@@ -114,8 +114,7 @@ impl Logger {
     #[inline]
     pub fn log(&self, level: Level, args: fmt::Arguments<'_>) {
         if self.node.enabled(level) {
-            self.shared
-                .dispatch(&self.node, &self.node.name, level, args, None);
+            self.shared.dispatch(&self.node, level, args);
         }
     }
 

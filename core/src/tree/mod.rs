@@ -9,6 +9,8 @@ mod options;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use dispatch::with_thread_info;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
@@ -64,9 +66,9 @@ pub(crate) struct Shared {
     setup: Mutex<NodeMap>,
     /// Snapshot of the loggers for resolving targets without the setup lock.
     nodes: ArcSwap<NodeMap>,
-    /// Cache of target -> route, replaced whenever a logger is created.
+    /// Cache of target -> route, replaced on every change.
     routes: ArcSwap<RouteMap>,
-    /// Bumped (after `routes` is replaced) whenever a logger is created.
+    /// Bumped (after `routes` is replaced) on every change.
     generation: AtomicU64,
     /// The most verbose effective level of any logger.
     max_level: AtomicU8,
@@ -245,14 +247,15 @@ impl Shared {
         let result = f(&mut nodes);
         if nodes.len() != before {
             self.nodes.store(Arc::new(nodes.clone()));
-            let generation = self.generation.load(Ordering::Relaxed) + 1;
-            self.routes.store(Arc::new(RouteMap::new(generation)));
-            self.generation.store(generation, Ordering::Release);
         }
         let mut max = LevelFilter::Off;
         for node in nodes.values() {
             max = max.most_verbose(node.refresh());
         }
+        // Routes hold sinks as they were: every change starts a new generation of routes.
+        let generation = self.generation.load(Ordering::Relaxed) + 1;
+        self.routes.store(Arc::new(RouteMap::new(generation)));
+        self.generation.store(generation, Ordering::Release);
         self.max_level.store(max as u8, Ordering::Relaxed);
         if self.drives_facade.load(Ordering::Relaxed) {
             log::set_max_level(max.into());
