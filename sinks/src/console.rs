@@ -1,5 +1,6 @@
 //! The console sink: standard output or standard error, coloured by level on a terminal.
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, IsTerminal, Write};
 
@@ -67,13 +68,17 @@ pub enum ColorMode {
 
 impl ColorMode {
     fn applies_to(self, stream: ConsoleStream) -> bool {
+        self.decide(
+            || stream.is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    }
+
+    fn decide(self, is_terminal: impl FnOnce() -> bool, no_color: Option<&OsStr>) -> bool {
         match self {
             ColorMode::Always => true,
             ColorMode::Never => false,
-            ColorMode::Auto => {
-                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-                !no_color && stream.is_terminal()
-            }
+            ColorMode::Auto => no_color.is_none_or(OsStr::is_empty) && is_terminal(),
         }
     }
 }
@@ -324,6 +329,21 @@ mod tests {
         for (i, c) in colors.iter().enumerate() {
             assert!(!colors[i + 1..].contains(c), "two levels share a colour");
         }
+    }
+
+    #[test]
+    fn auto_colours_only_a_terminal_without_no_color() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(ColorMode::Auto.decide(|| true, None));
+        assert!(
+            ColorMode::Auto.decide(|| true, empty),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!ColorMode::Auto.decide(|| true, set));
+        assert!(!ColorMode::Auto.decide(|| false, None));
+        assert!(ColorMode::Always.decide(|| false, set));
+        assert!(!ColorMode::Never.decide(|| true, None));
     }
 
     #[test]

@@ -66,10 +66,16 @@ impl Writer {
         check_writable(&dir, &path)?;
         let mut current = Current::new(path);
         current.ensure_open(&dir)?;
-        let buffer = match settings.policy {
-            FlushPolicy::Buffered { capacity, .. } => Vec::with_capacity(capacity),
-            FlushPolicy::EveryRecord => Vec::new(),
-        };
+        let mut buffer = Vec::new();
+        if let FlushPolicy::Buffered { capacity, .. } = settings.policy {
+            // Reserved once here, so that buffering a record never allocates.
+            buffer
+                .try_reserve_exact(capacity)
+                .map_err(|e| Error::InvalidOption {
+                    option: "flush_policy".to_owned(),
+                    reason: format!("cannot allocate a buffer of {capacity} bytes: {e}"),
+                })?;
+        }
         let state = State {
             next_date_change: settings.trigger.next_date_change(now),
             current,

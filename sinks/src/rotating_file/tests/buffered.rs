@@ -158,3 +158,16 @@ fn a_panic_writes_the_buffer() {
     assert!(panicked.is_err());
     assert_eq!(fs::read_to_string(path).unwrap(), "before the panic\n");
 }
+
+#[test]
+fn an_impossible_capacity_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = builder(dir.path(), "App")
+        .flush_policy(buffered(usize::MAX, NEVER))
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, logtree_core::Error::InvalidOption { option, .. } if option == "flush_policy"),
+        "{err}"
+    );
+}
