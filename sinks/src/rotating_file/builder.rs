@@ -35,6 +35,8 @@ pub struct RotatingFileSinkBuilder {
     level: LevelFilter,
     formatter: Option<Box<dyn Formatter>>,
     clock: Arc<dyn Clock>,
+    #[cfg(unix)]
+    mode: Option<u32>,
 }
 
 impl RotatingFileSinkBuilder {
@@ -49,6 +51,8 @@ impl RotatingFileSinkBuilder {
             level: LevelFilter::Trace,
             formatter: None,
             clock: Arc::new(SystemClock),
+            #[cfg(unix)]
+            mode: None,
         }
     }
 
@@ -107,6 +111,15 @@ impl RotatingFileSinkBuilder {
         self
     }
 
+    /// The permissions of the files the sink creates (log files often hold what others must
+    /// not read: `0o640`, `0o600`), before the process's umask. By default `0o666` before the
+    /// umask, as `std::fs::File::create`. Files that exist keep theirs.
+    #[cfg(unix)]
+    pub fn mode(mut self, mode: u32) -> RotatingFileSinkBuilder {
+        self.mode = Some(mode);
+        self
+    }
+
     /// Reads the time from `clock` instead of the system clock. Meant for tests that cross
     /// midnight; see [`Clock`].
     pub fn clock(mut self, clock: impl Clock + 'static) -> RotatingFileSinkBuilder {
@@ -119,9 +132,9 @@ impl RotatingFileSinkBuilder {
     ///
     /// # Errors
     /// - [`Error::InvalidOption`] when the stem is empty or contains a path separator or `..`,
-    ///   when a buffered policy has a zero capacity or interval, or when another sink of this
-    ///   process has the file open with a different `max_bytes`, `backup_count`,
-    ///   `roll_at_midnight` or flush policy;
+    ///   when a buffered policy has a zero capacity or interval (or a capacity that cannot be
+    ///   allocated), or when another sink of this process has the file open with a different
+    ///   `max_bytes`, `backup_count`, `roll_at_midnight`, flush policy or mode;
     /// - [`Error::CreateDir`] when the directory cannot be created or is a file;
     /// - [`Error::OpenFile`] when the directory is not writable or the file cannot be opened.
     pub fn build(self) -> Result<RotatingFileSink, Error> {
@@ -137,6 +150,8 @@ impl RotatingFileSinkBuilder {
             },
             policy: self.policy,
             clock: self.clock,
+            #[cfg(unix)]
+            mode: self.mode,
         };
         let writer = registry::writer(&self.dir, &self.stem, settings)?;
         Ok(RotatingFileSink {

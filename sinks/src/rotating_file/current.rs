@@ -14,6 +14,8 @@ pub(super) struct Current {
     file: Option<LogFile>,
     /// Bytes in the file, counted rather than asked for per record.
     pub(super) size: u64,
+    /// Appending and creating, with the sink's permissions for new files.
+    options: OpenOptions,
 }
 
 struct LogFile {
@@ -41,12 +43,21 @@ impl FileId {
 }
 
 impl Current {
-    /// A file not opened yet.
-    pub(super) fn new(path: PathBuf) -> Current {
+    /// A file not opened yet; `mode` sets the permissions of files the sink creates.
+    pub(super) fn new(path: PathBuf, #[cfg(unix)] mode: Option<u32>) -> Current {
+        let mut options = OpenOptions::new();
+        // Append mode: after cutting a failed write back, the next write lands at the new end.
+        options.append(true).create(true);
+        #[cfg(unix)]
+        if let Some(mode) = mode {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(mode);
+        }
         Current {
             path,
             file: None,
             size: 0,
+            options,
         }
     }
 
@@ -57,7 +68,7 @@ impl Current {
 
     pub(super) fn ensure_open(&mut self, dir: &Path) -> Result<(), Error> {
         if self.file.is_none() {
-            let (file, size) = open_log(dir, &self.path)?;
+            let (file, size) = open_log(&self.options, dir, &self.path)?;
             self.file = Some(file);
             self.size = size;
         }
@@ -70,7 +81,7 @@ impl Current {
         let log = match &mut self.file {
             Some(log) => log,
             slot @ None => {
-                let (log, size) = open_log(dir, &self.path)?;
+                let (log, size) = open_log(&self.options, dir, &self.path)?;
                 self.size = size;
                 slot.insert(log)
             }
@@ -118,7 +129,7 @@ impl Current {
 }
 
 /// Opens `path` for appending, creating it and `dir` as needed; returns the file and its size.
-fn open_log(dir: &Path, path: &Path) -> Result<(LogFile, u64), Error> {
+fn open_log(options: &OpenOptions, dir: &Path, path: &Path) -> Result<(LogFile, u64), Error> {
     fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
         path: dir.to_owned(),
         source,
@@ -127,12 +138,7 @@ fn open_log(dir: &Path, path: &Path) -> Result<(LogFile, u64), Error> {
         path: path.to_owned(),
         source,
     };
-    // Append mode: after cutting a failed write back, the next write lands at the new end.
-    let file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(open_error)?;
+    let file = options.open(path).map_err(open_error)?;
     let meta = file.metadata().map_err(open_error)?;
     let id = FileId::of(&meta);
     Ok((LogFile { file, id }, meta.len()))

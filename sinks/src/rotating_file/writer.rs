@@ -28,6 +28,9 @@ pub(crate) struct Settings {
     pub(crate) roller: Roller,
     pub(crate) policy: FlushPolicy,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Permissions of the files the sink creates; `None`: the process's default.
+    #[cfg(unix)]
+    pub(crate) mode: Option<u32>,
 }
 
 pub(crate) struct Writer {
@@ -64,7 +67,11 @@ impl Writer {
         let now = settings.clock.now();
         let path = file_path(&dir, stem, local_date(now));
         check_writable(&dir, &path)?;
-        let mut current = Current::new(path);
+        let mut current = Current::new(
+            path,
+            #[cfg(unix)]
+            settings.mode,
+        );
         current.ensure_open(&dir)?;
         let mut buffer = Vec::new();
         if let FlushPolicy::Buffered { capacity, .. } = settings.policy {
@@ -128,6 +135,12 @@ impl Writer {
                 "flush_policy",
                 mine.policy != other.policy,
                 format!("{:?}", mine.policy),
+            ),
+            #[cfg(unix)]
+            (
+                "mode",
+                mine.mode != other.mode,
+                format!("{:?}", mine.mode.map(|m| format!("{m:o}"))),
             ),
         ]
         .into_iter()

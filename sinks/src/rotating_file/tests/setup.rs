@@ -260,3 +260,33 @@ fn a_sinks_own_level_is_checked_by_the_tree() {
     assert_eq!(fs::read_to_string(path).unwrap(), "warn\n");
     assert_eq!(memory.len(), 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn created_files_take_the_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "Secret")
+        .mode(0o600)
+        .max_bytes(2)
+        .build()
+        .unwrap();
+    log(&sink, "a").unwrap();
+    log(&sink, "b").unwrap();
+    let name = name_of(&sink.path());
+    for file in [name.clone(), backup(&name, 1)] {
+        let mode = fs::metadata(dir.path().join(&file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    let err = builder(dir.path(), "Secret")
+        .max_bytes(2)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidOption { option, .. } if option == "mode"),
+        "{err}"
+    );
+}
