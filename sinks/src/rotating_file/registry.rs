@@ -7,6 +7,7 @@ use std::io;
 use std::panic;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError, TryLockError, Weak};
+use std::time::{Duration, Instant};
 
 use logtree_core::Error;
 
@@ -80,17 +81,30 @@ fn flush_buffers_on_panic() {
     });
 }
 
-/// Best effort: writers whose lock is held (perhaps by the panicking thread) are skipped.
+/// How long the panic hook waits for a lock in all: the panicking thread itself may hold one
+/// (a panicking clock), and waiting for it would never end.
+const PANIC_FLUSH_BUDGET: Duration = Duration::from_millis(200);
+
+/// Best effort: a lock still held when the budget is spent is skipped.
 fn flush_all() {
-    let writers: Vec<Arc<Writer>> = {
-        let map = match WRITERS.try_lock() {
-            Ok(map) => map,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return,
-        };
-        map.values().filter_map(Weak::upgrade).collect()
+    let deadline = Instant::now() + PANIC_FLUSH_BUDGET;
+    let writers: Vec<Arc<Writer>> = match lock_before(&WRITERS, deadline) {
+        Some(map) => map.values().filter_map(Weak::upgrade).collect(),
+        None => return,
     };
     for writer in writers {
-        writer.try_flush();
+        writer.flush_before(deadline);
+    }
+}
+
+/// Takes `mutex` unless `deadline` passes first; a poisoned lock is taken all the same.
+pub(crate) fn lock_before<T>(mutex: &Mutex<T>, deadline: Instant) -> Option<MutexGuard<'_, T>> {
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => std::thread::yield_now(),
+            Err(TryLockError::WouldBlock) => return None,
+        }
     }
 }

@@ -5,8 +5,8 @@ use std::fs;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant, SystemTime};
 
 use logtree_core::{Error, SinkId};
 
@@ -14,6 +14,7 @@ use super::clock::Clock;
 use super::current::{check_writable, Current};
 use super::flush::{FlushPolicy, Timer};
 use super::naming::{file_path, local_date};
+use super::registry::lock_before;
 use super::roller::Roller;
 use super::trigger::Trigger;
 
@@ -225,12 +226,10 @@ impl Writer {
         !s.buffer.is_empty()
     }
 
-    /// Flushes unless another thread holds the lock (which may be the panicking one).
-    pub(crate) fn try_flush(&self) {
-        let mut s = match self.state.try_lock() {
-            Ok(s) => s,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return,
+    /// Flushes unless the lock stays taken until `deadline` (the panic hook's flush).
+    pub(crate) fn flush_before(&self, deadline: Instant) {
+        let Some(mut s) = lock_before(&self.state, deadline) else {
+            return;
         };
         if let Err(err) = s.flush_buffer(&self.dir) {
             s.pending.get_or_insert(err);
