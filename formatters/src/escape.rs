@@ -77,33 +77,47 @@ pub(crate) fn needs_quotes(value: &[u8]) -> bool {
             .any(|&b| b <= b' ' || b == b'"' || b == b'=' || b == 0x7f)
 }
 
-/// A byte that may start something to escape. `0xC2` is the lead byte of U+0080–U+00BF, a
-/// superset of the C1 controls: a false alarm only costs the slow path.
+/// Whether a byte may start something to escape (1) or not (0). `0xC2` is the lead byte of
+/// U+0080–U+00BF, a superset of the C1 controls: a false alarm only costs the slow path.
+/// Bitwise, not short-circuit, operators: no branch per byte, so the compiler vectorises.
 #[inline(always)]
-fn flagged(b: u8, quotes: bool) -> bool {
-    b < 0x20 || b == 0x7f || b == 0xc2 || (quotes && (b == b'"' || b == b'\\'))
+fn flag<const QUOTES: bool>(b: u8) -> u8 {
+    let control = (b < 0x20) | (b == 0x7f) | (b == 0xc2);
+    let quote = QUOTES & ((b == b'"') | (b == b'\\'));
+    u8::from(control | quote)
 }
 
-/// The index of the first flagged byte. Chunks are folded without an early exit so the
-/// compiler turns each into a few SIMD compares.
+/// The index of the first flagged byte: 16-byte chunks are or-reduced without an early exit
+/// (a few SIMD compares each), and only from the chunk that has one is the search byte by
+/// byte.
 #[inline]
 fn find_first(bytes: &[u8], mode: Mode) -> Option<usize> {
-    let quotes = matches!(mode, Mode::Quoted | Mode::Json);
-    let mut chunks = bytes.chunks_exact(16);
+    if matches!(mode, Mode::Quoted | Mode::Json) {
+        find_first_in::<true>(bytes)
+    } else {
+        find_first_in::<false>(bytes)
+    }
+}
+
+#[inline(always)]
+fn find_first_in<const QUOTES: bool>(bytes: &[u8]) -> Option<usize> {
+    let any = |chunk: &[u8]| chunk.iter().fold(0, |any, &b| any | flag::<QUOTES>(b)) != 0;
     let mut base = 0;
-    for chunk in &mut chunks {
-        if chunk.iter().fold(false, |any, &b| any | flagged(b, quotes)) {
-            return chunk
-                .iter()
-                .position(|&b| flagged(b, quotes))
-                .map(|p| base + p);
+    let mut found = false;
+    for chunk in bytes.chunks_exact(16) {
+        found = any(chunk);
+        if found {
+            break;
         }
         base += 16;
     }
-    chunks
-        .remainder()
+    // A clean tail is checked as one last (overlapping) chunk rather than byte by byte.
+    if !found && bytes.len() >= 16 && !any(&bytes[bytes.len() - 16..]) {
+        return None;
+    }
+    bytes[base..]
         .iter()
-        .position(|&b| flagged(b, quotes))
+        .position(|&b| flag::<QUOTES>(b) != 0)
         .map(|p| base + p)
 }
 
@@ -204,6 +218,17 @@ mod tests {
         // U+00A0–U+00BF share the lead byte of C1 and must survive untouched.
         assert_eq!(esc("£5 ° ±", Mode::Line), "£5 ° ±");
         assert_eq!(esc("quote \" and \\", Mode::Line), "quote \" and \\");
+    }
+
+    #[test]
+    fn a_control_in_an_early_chunk_is_found_whatever_the_tail() {
+        let s = format!("{}\n{}", "a".repeat(3), "b".repeat(40));
+        assert_eq!(esc(&s, Mode::Line), format!("aaa\\n{}", "b".repeat(40)));
+        let s = format!("{}\x1b{}", "a".repeat(20), "b".repeat(17));
+        assert_eq!(
+            esc(&s, Mode::Line),
+            format!("{}\\x1b{}", "a".repeat(20), "b".repeat(17))
+        );
     }
 
     #[test]

@@ -52,3 +52,7 @@ pub use json::JsonFormatter;
 pub use millisecond::MillisecondFormatter;
 pub use pattern::PatternFormatter;
 pub use timestamp::Zone;
+
+/// The `chrono` crate this one uses, for [`Zone::Fixed`]'s `FixedOffset` without a separate
+/// (and possibly mismatched) dependency.
+pub use chrono;
