@@ -113,3 +113,53 @@ fn returning_normally_flushes_the_tree() {
     assert!(status.success());
     assert_all_records(&lines);
 }
+
+/// Blocks every flush for good, as a sink stuck on a full pipe would.
+struct StuckOnFlush;
+
+impl Sink for StuckOnFlush {
+    fn id(&self) -> SinkId {
+        SinkId::new("stuck")
+    }
+    fn log(&self, _: &Record<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), Error> {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+/// The child's body for the stuck-sink case; a no-op unless run as that child.
+#[test]
+fn stuck_child() {
+    if std::env::var("EXIT_FLUSH_STUCK").is_err() {
+        return;
+    }
+    LoggerTree::setup("stuck", SetupOptions::new().sink(StuckOnFlush)).unwrap();
+    std::process::exit(7);
+}
+
+#[test]
+fn a_stuck_sink_does_not_keep_the_process_alive_at_exit() {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "stuck_child", "--test-threads=1"])
+        .env("EXIT_FLUSH_STUCK", "1")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The exit flush gives up after its budget (2 s); allow ample time before calling it a hang.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the child hung at exit behind a stuck sink");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(7));
+}

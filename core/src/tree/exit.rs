@@ -6,7 +6,9 @@
 //! every record before the log call returns (the default).
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
+use std::sync::{mpsc, Once};
+use std::thread;
+use std::time::Duration;
 
 use super::LoggerTree;
 
@@ -27,7 +29,30 @@ pub(super) fn flush_global_tree_at_exit() {
     });
 }
 
+/// How long the end of the process waits for sinks to flush. A sink blocked for good (a full
+/// pipe, a stuck custom sink) must not keep a panicking or exiting process alive.
+const FLUSH_BUDGET: Duration = Duration::from_secs(2);
+
+/// Flushes the process-wide tree on a helper thread and waits for it at most
+/// [`FLUSH_BUDGET`].
 fn flush_global_tree() {
+    let (done, finished) = mpsc::channel();
+    let spawned = thread::Builder::new()
+        .name("logtree-exit-flush".into())
+        .spawn(move || {
+            flush_now();
+            let _ = done.send(());
+        });
+    match spawned {
+        Ok(_) => {
+            let _ = finished.recv_timeout(FLUSH_BUDGET);
+        }
+        // No thread to be had: flush here, unbounded, rather than not at all.
+        Err(_) => flush_now(),
+    }
+}
+
+fn flush_now() {
     // Failures go to the error handler; a panic here must not cross into the C runtime.
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         let tree = LoggerTree::global();
