@@ -1,0 +1,271 @@
+//! A crash loses nothing the policy promises to keep.
+//!
+//! - `EveryRecord` (the default): a child process logs numbered records through `log::info!`
+//!   into a `RotatingFileSink` (small files, many roll-overs) and reports on its stdout, one line
+//!   per record, the number of each record whose call has returned. The parent reads up to a
+//!   random count, kills the child with SIGKILL, and finds on disk every record up to the last
+//!   reported one (and any logged after it), each once, in order, no line torn.
+//! - `Buffered` with a one-hour interval and a large buffer, so nothing but the process-wide
+//!   tree's exit hooks can have flushed: a panic (then an abort, so no exit handler runs), a
+//!   return from `main` and `std::process::exit` each leave every record on disk.
+//!
+//! What no test can cover: `kill -9` (or an abort without a panic, or a power loss) while
+//! records sit in a `Buffered` buffer loses up to one interval of records; only `EveryRecord`
+//! survives that. The seed of the random kill points is printed; set `LOGTREE_CRASH_SEED` to
+//! replay a run.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
+use logtree_sinks::{FlushPolicy, RotatingFileSink};
+
+const MARKER: &str = "RELIABILITY_CRASH_DIR";
+const MODE: &str = "RELIABILITY_CRASH_MODE";
+const STEM: &str = "Crash";
+/// The killed child logs at most this many records; the parent kills it well before.
+const MAX_RECORDS: u64 = 1_000_000;
+const KILLS: usize = 4;
+const BUFFERED_RECORDS: u64 = 5_000;
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// SplitMix64: a seeded sequence, so a failing run can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn seed() -> u64 {
+    match std::env::var("LOGTREE_CRASH_SEED") {
+        Ok(s) => s.trim().parse().expect("LOGTREE_CRASH_SEED: a number"),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64,
+    }
+}
+
+/// Every line of every file of `dir` (`<stem>_<date>.log` and its backups, oldest first), each
+/// checked to be a whole `... - crash - INFO - record N` line; returns the numbers.
+fn numbers_on_disk(dir: &Path) -> Vec<u64> {
+    let mut files: Vec<(u32, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(STEM))
+        .map(|n| {
+            let backup = n
+                .rsplit_once(".log.")
+                .map_or(0, |(_, k)| k.parse::<u32>().unwrap());
+            (backup, n)
+        })
+        .collect();
+    // Oldest first: the highest backup number, ..., 1, then the file itself (0).
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
+    let mut numbers = Vec::new();
+    for (_, name) in files {
+        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+        assert!(
+            text.is_empty() || text.ends_with('\n'),
+            "{name} ends with a torn line: {:?}",
+            &text[text.len().saturating_sub(80)..]
+        );
+        for line in text.lines() {
+            let number = line
+                .get(23..)
+                .and_then(|rest| rest.strip_prefix(" - crash - INFO - record "))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("{name}: torn or foreign line {line:?}"));
+            numbers.push(number);
+        }
+    }
+    numbers
+}
+
+fn file_sink(dir: &Path, policy: FlushPolicy, max_bytes: u64) -> RotatingFileSink {
+    RotatingFileSink::builder(STEM)
+        .dir(dir)
+        .max_bytes(max_bytes)
+        .backup_count(100_000)
+        .flush_policy(policy)
+        .build()
+        .unwrap()
+}
+
+/// The child's body for every test; a no-op unless this binary runs as a child.
+#[test]
+fn child() {
+    let (Some(dir), Ok(mode)) = (std::env::var_os(MARKER), std::env::var(MODE)) else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    if mode == "kill" {
+        LoggerTree::setup(
+            "crash",
+            SetupOptions::new().level(LevelFilter::Info).sink(file_sink(
+                dir,
+                FlushPolicy::EveryRecord,
+                8 * 1024,
+            )),
+        )
+        .unwrap();
+        let mut out = std::io::stdout().lock();
+        for i in 0..MAX_RECORDS {
+            log::info!(target: "crash", "record {i}");
+            // The call has returned: say so (one line, flushed, through the pipe).
+            writeln!(out, "returned {i}").unwrap();
+            out.flush().unwrap();
+        }
+        return;
+    }
+
+    let policy = FlushPolicy::Buffered {
+        capacity: 4 * 1024 * 1024,
+        interval: Duration::from_secs(3600),
+    };
+    let sink = file_sink(dir, policy, 0);
+    let path = sink.path();
+    LoggerTree::setup(
+        "crash",
+        SetupOptions::new().level(LevelFilter::Info).sink(sink),
+    )
+    .unwrap();
+    for i in 0..BUFFERED_RECORDS {
+        log::info!(target: "crash", "record {i}");
+    }
+    // Nothing reached the file yet: only the ending below can write the records.
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "flushed early");
+    match mode.as_str() {
+        "panic" => {
+            // A panic on another thread, then abort: no exit handler and no destructor runs,
+            // so only the panic hook can have flushed.
+            let _ = std::thread::spawn(|| panic!("the child panics")).join();
+            std::process::abort();
+        }
+        "panic_main" => panic!("the child's main thread panics"),
+        "exit" => std::process::exit(7),
+        "return" => {} // the harness returns from `main`
+        other => panic!("unknown mode {other}"),
+    }
+}
+
+fn child_command(dir: &Path, mode: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "child",
+            "--exact",
+            "--nocapture",
+            "--quiet",
+            "--test-threads=1",
+        ])
+        .env(MARKER, dir)
+        .env(MODE, mode);
+    command
+}
+
+#[test]
+fn sigkill_loses_no_record_whose_call_returned() {
+    let seed = seed();
+    println!("LOGTREE_CRASH_SEED={seed}");
+    let mut rng = Rng(seed);
+    for round in 0..KILLS {
+        let kill_at = 1 + rng.next() % 20_000;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("logs");
+        let mut child = child_command(&dir, "kill")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        let mut last_returned = None;
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(n) = line.strip_prefix("returned ") {
+                let n: u64 = n.parse().unwrap();
+                last_returned = Some(n);
+                if n + 1 >= kill_at {
+                    break;
+                }
+            }
+            assert!(start.elapsed() < DEADLINE, "the child is too slow");
+        }
+        child.kill().unwrap(); // SIGKILL on Unix
+        let status = child.wait().unwrap();
+        drop(lines);
+        let last_returned = last_returned.expect("the child reported no record");
+        assert!(!status.success(), "round {round}: the child was not killed");
+
+        let numbers = numbers_on_disk(&dir);
+        let logged = numbers.len() as u64;
+        assert!(
+            logged > last_returned,
+            "round {round} (seed {seed}): record {last_returned} had returned but only {logged} records are on disk"
+        );
+        // Every record from 0, once each, in order: nothing lost at a roll-over either.
+        for (expected, &found) in numbers.iter().enumerate() {
+            assert_eq!(
+                found, expected as u64,
+                "round {round} (seed {seed}): record {found} where {expected} was due"
+            );
+        }
+        let files = std::fs::read_dir(&dir).unwrap().count();
+        println!(
+            "round {round}: killed after record {last_returned} returned (target {kill_at}); {logged} records on disk in {files} files"
+        );
+    }
+}
+
+fn run_buffered(mode: &str) -> std::process::ExitStatus {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("logs");
+    let output = child_command(&dir, mode).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("flushed early"),
+        "{mode}: the buffer was written before the ending: {stderr}"
+    );
+    let numbers = numbers_on_disk(&dir);
+    assert_eq!(
+        numbers,
+        (0..BUFFERED_RECORDS).collect::<Vec<_>>(),
+        "{mode}: records lost at the ending ({} of {BUFFERED_RECORDS} on disk)\n{stdout}\n{stderr}",
+        numbers.len()
+    );
+    output.status
+}
+
+#[test]
+fn buffered_records_survive_a_panic() {
+    let status = run_buffered("panic");
+    assert!(!status.success());
+}
+
+#[test]
+fn buffered_records_survive_a_panic_of_the_main_thread() {
+    let status = run_buffered("panic_main");
+    assert!(!status.success());
+}
+
+#[test]
+fn buffered_records_survive_process_exit() {
+    let status = run_buffered("exit");
+    assert_eq!(status.code(), Some(7));
+}
+
+#[test]
+fn buffered_records_survive_a_return_from_main() {
+    let status = run_buffered("return");
+    assert!(status.success(), "{status}");
+}
