@@ -39,6 +39,9 @@
 //! # Ok::<(), logtree_core::Error>(())
 //! ```
 
+// Library code reports failures instead of panicking: no unwrap outside tests.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
 mod digits;
 mod escape;
 mod fmt_buf;

@@ -10,7 +10,7 @@
 
 use std::hint::black_box;
 use std::io::Write;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use logtree_core::{write_args, Error, Formatter, Level, Record};
@@ -113,6 +113,43 @@ fn bench_new_second_each_record(c: &mut Criterion, name: &str, formatter: &dyn F
     });
 }
 
+/// Two threads formatting `iters` records each, `apart` seconds apart, thread `i` through
+/// `formatters[i]`: the time is per record per thread. Passing the same formatter twice
+/// against two separate ones shows what sharing its cache costs (with two free cores, both
+/// equal the one-thread time).
+fn bench_two_threads(c: &mut Criterion, name: &str, formatters: [&dyn Formatter; 2], apart: u64) {
+    let now = SystemTime::now();
+    c.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            std::thread::scope(|scope| {
+                for (thread, formatter) in (0..).zip(formatters) {
+                    let at = now + Duration::from_secs(thread * apart);
+                    scope.spawn(move || {
+                        let mut out = Vec::with_capacity(512);
+                        for _ in 0..iters {
+                            out.clear();
+                            let message = black_box(MESSAGE);
+                            formatter
+                                .format(
+                                    &Record::builder()
+                                        .logger("app.utils.logger")
+                                        .args(format_args!("{message}"))
+                                        .timestamp(black_box(at))
+                                        .build(),
+                                    &mut out,
+                                )
+                                .unwrap();
+                            black_box(&out);
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        })
+    });
+}
+
 fn formatters(c: &mut Criterion) {
     bench(
         c,
@@ -154,6 +191,22 @@ fn formatters(c: &mut Criterion) {
         "millisecond/logtree_local_new_second_each_record",
         &MillisecondFormatter::new(),
     );
+    let shared = MillisecondFormatter::utc();
+    let (own_0, own_1) = (MillisecondFormatter::utc(), MillisecondFormatter::utc());
+    for (apart, seconds) in [(0, "same_second"), (1, "adjacent_seconds")] {
+        bench_two_threads(
+            c,
+            &format!("millisecond/logtree_utc_2_threads_{seconds}_shared_formatter"),
+            [&shared, &shared],
+            apart,
+        );
+        bench_two_threads(
+            c,
+            &format!("millisecond/logtree_utc_2_threads_{seconds}_own_formatters"),
+            [&own_0, &own_1],
+            apart,
+        );
+    }
     let kvs = [("user", "alice"), ("ip", "10.0.0.1")];
     bench(
         c,
