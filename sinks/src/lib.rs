@@ -7,6 +7,12 @@
 //!   default) into `.1` … `.5` backups, optionally at local midnight too; every record written
 //!   before the log call returns, or buffered ([`FlushPolicy`]).
 //!
+//! On unix the files a `RotatingFileSink` creates are `0o640` and the directories it creates
+//! `0o750` before the umask ([`DEFAULT_FILE_MODE`], [`DEFAULT_DIR_MODE`]): the owner writes,
+//! the group reads, others see nothing. Change them with
+//! [`RotatingFileSinkBuilder::mode`] and [`RotatingFileSinkBuilder::dir_mode`]; files and
+//! directories that exist keep their permissions.
+//!
 //! Both format with `logtree_formatters::MillisecondFormatter` unless given another formatter,
 //! into a per-thread buffer outside their locks, and both have their own level.
 //!
@@ -52,3 +58,5 @@ pub use rotating_file::{
     Clock, FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder, SystemClock,
     DEFAULT_BACKUP_COUNT, DEFAULT_DIR, DEFAULT_MAX_BYTES,
 };
+#[cfg(unix)]
+pub use rotating_file::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE};

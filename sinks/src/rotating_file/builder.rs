@@ -8,6 +8,7 @@ use logtree_core::{AtomicLevelFilter, Error, Formatter, LevelFilter};
 use logtree_formatters::MillisecondFormatter;
 
 use super::clock::{Clock, SystemClock};
+use super::create::Modes;
 use super::flush::FlushPolicy;
 use super::naming::validate_stem;
 use super::registry;
@@ -22,6 +23,15 @@ pub const DEFAULT_DIR: &str = "logs";
 pub const DEFAULT_MAX_BYTES: u64 = 1024 * 1024;
 /// The default number of backups, 5.
 pub const DEFAULT_BACKUP_COUNT: u32 = 5;
+/// The default permissions of the log files the sink creates, `0o640` before the umask: the
+/// owner reads and writes, the group (of log readers) reads, others nothing, since logs often
+/// hold what others must not read.
+#[cfg(unix)]
+pub const DEFAULT_FILE_MODE: u32 = 0o640;
+/// The default permissions of the directories the sink creates, `0o750` before the umask:
+/// what [`DEFAULT_FILE_MODE`] gives a file, plus the search bit for whoever may read.
+#[cfg(unix)]
+pub const DEFAULT_DIR_MODE: u32 = 0o750;
 
 /// Builds a [`RotatingFileSink`]; see [`RotatingFileSink::builder`] for the defaults.
 #[must_use]
@@ -35,8 +45,7 @@ pub struct RotatingFileSinkBuilder {
     level: LevelFilter,
     formatter: Option<Box<dyn Formatter>>,
     clock: Arc<dyn Clock>,
-    #[cfg(unix)]
-    mode: Option<u32>,
+    modes: Modes,
 }
 
 impl RotatingFileSinkBuilder {
@@ -51,8 +60,12 @@ impl RotatingFileSinkBuilder {
             level: LevelFilter::Trace,
             formatter: None,
             clock: Arc::new(SystemClock),
-            #[cfg(unix)]
-            mode: None,
+            modes: Modes {
+                #[cfg(unix)]
+                file: DEFAULT_FILE_MODE,
+                #[cfg(unix)]
+                dir: DEFAULT_DIR_MODE,
+            },
         }
     }
 
@@ -111,12 +124,48 @@ impl RotatingFileSinkBuilder {
         self
     }
 
-    /// The permissions of the files the sink creates (log files often hold what others must
-    /// not read: `0o640`, `0o600`), before the process's umask. By default `0o666` before the
-    /// umask, as `std::fs::File::create`. Files that exist keep theirs.
+    /// The permissions of the log files the sink creates, before the process's umask:
+    /// [`DEFAULT_FILE_MODE`] (`0o640`) by default; `0o600` keeps the group out too. Files that
+    /// exist keep theirs.
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::unix::fs::PermissionsExt;
+    /// use logtree_sinks::RotatingFileSink;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let sink = RotatingFileSink::builder("Private").dir(dir.path()).mode(0o600).build()?;
+    /// let mode = std::fs::metadata(sink.path())?.permissions().mode();
+    /// assert_eq!(mode & 0o077, 0, "no one but the owner");
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(unix)]
     pub fn mode(mut self, mode: u32) -> RotatingFileSinkBuilder {
-        self.mode = Some(mode);
+        self.modes.file = mode;
+        self
+    }
+
+    /// The permissions of the directories the sink creates (the log directory and each
+    /// missing parent), before the process's umask: [`DEFAULT_DIR_MODE`] (`0o750`) by
+    /// default. Directories that exist keep theirs.
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::unix::fs::PermissionsExt;
+    /// use logtree_sinks::RotatingFileSink;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let logs = dir.path().join("private/logs");
+    /// RotatingFileSink::builder("App").dir(&logs).dir_mode(0o700).build()?;
+    /// let mode = std::fs::metadata(&logs)?.permissions().mode();
+    /// assert_eq!(mode & 0o077, 0, "no one but the owner");
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(unix)]
+    pub fn dir_mode(mut self, mode: u32) -> RotatingFileSinkBuilder {
+        self.modes.dir = mode;
         self
     }
 
@@ -134,7 +183,7 @@ impl RotatingFileSinkBuilder {
     /// - [`Error::InvalidOption`] when the stem is empty or contains a path separator or `..`,
     ///   when a buffered policy has a zero capacity or interval (or a capacity that cannot be
     ///   allocated), or when another sink of this process has the file open with a different
-    ///   `max_bytes`, `backup_count`, `roll_at_midnight`, flush policy or mode;
+    ///   `max_bytes`, `backup_count`, `roll_at_midnight`, flush policy, `mode` or `dir_mode`;
     /// - [`Error::CreateDir`] when the directory cannot be created or is a file;
     /// - [`Error::OpenFile`] when the directory is not writable or the file cannot be opened.
     pub fn build(self) -> Result<RotatingFileSink, Error> {
@@ -150,8 +199,7 @@ impl RotatingFileSinkBuilder {
             },
             policy: self.policy,
             clock: self.clock,
-            #[cfg(unix)]
-            mode: self.mode,
+            modes: self.modes,
         };
         let writer = registry::writer(&self.dir, &self.stem, settings)?;
         Ok(RotatingFileSink {
@@ -166,14 +214,19 @@ impl RotatingFileSinkBuilder {
 
 impl fmt::Debug for RotatingFileSinkBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RotatingFileSinkBuilder")
+        let mut debug = f.debug_struct("RotatingFileSinkBuilder");
+        debug
             .field("stem", &self.stem)
             .field("dir", &self.dir)
             .field("max_bytes", &self.max_bytes)
             .field("backup_count", &self.backup_count)
             .field("roll_at_midnight", &self.at_midnight)
             .field("flush_policy", &self.policy)
-            .field("level", &self.level)
-            .finish_non_exhaustive()
+            .field("level", &self.level);
+        #[cfg(unix)]
+        debug
+            .field("mode", &format_args!("{:#o}", self.modes.file))
+            .field("dir_mode", &format_args!("{:#o}", self.modes.dir));
+        debug.finish_non_exhaustive()
     }
 }

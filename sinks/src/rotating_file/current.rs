@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use logtree_core::Error;
 
+use super::create::{create_dir_all, open_log_file, Modes};
+
 /// The file written now.
 pub(super) struct Current {
     pub(super) path: PathBuf,
@@ -14,8 +16,8 @@ pub(super) struct Current {
     file: Option<LogFile>,
     /// Bytes in the file, counted rather than asked for per record.
     pub(super) size: u64,
-    /// Appending and creating, with the sink's permissions for new files.
-    options: OpenOptions,
+    /// The permissions of the file and directory when they must be created (again).
+    modes: Modes,
 }
 
 struct LogFile {
@@ -43,21 +45,13 @@ impl FileId {
 }
 
 impl Current {
-    /// A file not opened yet; `mode` sets the permissions of files the sink creates.
-    pub(super) fn new(path: PathBuf, #[cfg(unix)] mode: Option<u32>) -> Current {
-        let mut options = OpenOptions::new();
-        // Append mode: after cutting a failed write back, the next write lands at the new end.
-        options.append(true).create(true);
-        #[cfg(unix)]
-        if let Some(mode) = mode {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(mode);
-        }
+    /// A file not opened yet, to be created (with its directory) with `modes`.
+    pub(super) fn new(path: PathBuf, modes: Modes) -> Current {
         Current {
             path,
             file: None,
             size: 0,
-            options,
+            modes,
         }
     }
 
@@ -68,7 +62,7 @@ impl Current {
 
     pub(super) fn ensure_open(&mut self, dir: &Path) -> Result<(), Error> {
         if self.file.is_none() {
-            let (file, size) = open_log(&self.options, dir, &self.path)?;
+            let (file, size) = open_log(self.modes, dir, &self.path)?;
             self.file = Some(file);
             self.size = size;
         }
@@ -81,7 +75,7 @@ impl Current {
         let log = match &mut self.file {
             Some(log) => log,
             slot @ None => {
-                let (log, size) = open_log(&self.options, dir, &self.path)?;
+                let (log, size) = open_log(self.modes, dir, &self.path)?;
                 self.size = size;
                 slot.insert(log)
             }
@@ -129,16 +123,13 @@ impl Current {
 }
 
 /// Opens `path` for appending, creating it and `dir` as needed; returns the file and its size.
-fn open_log(options: &OpenOptions, dir: &Path, path: &Path) -> Result<(LogFile, u64), Error> {
-    fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
-        path: dir.to_owned(),
-        source,
-    })?;
+fn open_log(modes: Modes, dir: &Path, path: &Path) -> Result<(LogFile, u64), Error> {
+    create_dir_all(dir, modes)?;
     let open_error = |source| Error::OpenFile {
         path: path.to_owned(),
         source,
     };
-    let file = options.open(path).map_err(open_error)?;
+    let file = open_log_file(path, modes).map_err(open_error)?;
     let meta = file.metadata().map_err(open_error)?;
     let id = FileId::of(&meta);
     Ok((LogFile { file, id }, meta.len()))

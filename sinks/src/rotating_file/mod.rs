@@ -3,6 +3,7 @@
 
 mod builder;
 mod clock;
+mod create;
 mod current;
 mod flush;
 mod naming;
@@ -20,6 +21,8 @@ use std::sync::Arc;
 use logtree_core::{AtomicLevelFilter, Error, Formatter, LevelFilter, Record, Sink, SinkId};
 
 pub use builder::{RotatingFileSinkBuilder, DEFAULT_BACKUP_COUNT, DEFAULT_DIR, DEFAULT_MAX_BYTES};
+#[cfg(unix)]
+pub use builder::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE};
 pub use clock::{Clock, SystemClock};
 pub use flush::FlushPolicy;
 
@@ -40,6 +43,10 @@ use writer::Writer;
 /// - If a rename fails, the sink keeps appending to the current file and returns the error
 ///   (the tree reports it); the next record that does not fit tries again.
 /// - Missing directories are created; an existing file is appended to, and its size counts.
+/// - On unix, the files it creates get [`DEFAULT_FILE_MODE`] (`0o640`) and the directories
+///   [`DEFAULT_DIR_MODE`] (`0o750`), before the umask, unless set with
+///   [`mode`](RotatingFileSinkBuilder::mode) and [`dir_mode`](RotatingFileSinkBuilder::dir_mode);
+///   files and directories that exist keep their permissions.
 /// - The byte count is kept in the sink: no file system call per record, beyond the write.
 ///
 /// Durability is the [`FlushPolicy`]'s: by default every record is written (one `write` of
@@ -82,7 +89,8 @@ pub struct RotatingFileSink {
 impl RotatingFileSink {
     /// A builder for the file `<dir>/<stem>_<YYYY-MM-DD>.log`, with the defaults: directory
     /// `logs`, `max_bytes` 1 MiB, 5 backups, no roll-over at midnight,
-    /// [`FlushPolicy::EveryRecord`], every level, the local-time millisecond formatter.
+    /// [`FlushPolicy::EveryRecord`], every level, the local-time millisecond formatter, and on
+    /// unix files created `0o640` and directories `0o750` (before the umask).
     pub fn builder(stem: impl Into<String>) -> RotatingFileSinkBuilder {
         RotatingFileSinkBuilder::new(stem)
     }

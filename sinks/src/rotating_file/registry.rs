@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
 use std::panic;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError, TryLockError, Weak};
@@ -11,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use logtree_core::Error;
 
+use super::create::{create_dir_all, Modes};
 use super::flush::FlushPolicy;
 use super::writer::{Settings, Writer};
 
@@ -30,7 +30,7 @@ fn lock() -> MutexGuard<'static, BTreeMap<PathBuf, Weak<Writer>>> {
 /// the file cannot be opened or the directory is not writable, [`Error::InvalidOption`] when
 /// the writer already open has other settings.
 pub(crate) fn writer(dir: &Path, stem: &str, settings: Settings) -> Result<Arc<Writer>, Error> {
-    let dir = prepare_dir(dir)?;
+    let dir = prepare_dir(dir, settings.modes)?;
     let key = dir.join(stem);
     let buffered = matches!(settings.policy, FlushPolicy::Buffered { .. });
     let mut writers = lock();
@@ -48,20 +48,13 @@ pub(crate) fn writer(dir: &Path, stem: &str, settings: Settings) -> Result<Arc<W
     Ok(writer)
 }
 
-/// Creates `dir` and returns its canonical form.
-fn prepare_dir(dir: &Path) -> Result<PathBuf, Error> {
-    let error = |source| Error::CreateDir {
+/// Creates `dir` (with `modes`) and returns its canonical form.
+fn prepare_dir(dir: &Path, modes: Modes) -> Result<PathBuf, Error> {
+    create_dir_all(dir, modes)?;
+    fs::canonicalize(dir).map_err(|source| Error::CreateDir {
         path: dir.to_owned(),
         source,
-    };
-    if dir.exists() && !dir.is_dir() {
-        return Err(error(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            "a file of that name exists",
-        )));
-    }
-    fs::create_dir_all(dir).map_err(error)?;
-    fs::canonicalize(dir).map_err(error)
+    })
 }
 
 /// Installs (once) a panic hook that writes every buffered record before the panic message,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use logtree_core::{Error, SinkId};
 
 use super::clock::Clock;
+use super::create::Modes;
 use super::current::{check_writable, Current};
 use super::flush::{FlushPolicy, Timer};
 use super::naming::{file_path, local_date};
@@ -29,9 +30,8 @@ pub(crate) struct Settings {
     pub(crate) roller: Roller,
     pub(crate) policy: FlushPolicy,
     pub(crate) clock: Arc<dyn Clock>,
-    /// Permissions of the files the sink creates; `None`: the process's default.
-    #[cfg(unix)]
-    pub(crate) mode: Option<u32>,
+    /// Permissions of the files and directories the sink creates.
+    pub(crate) modes: Modes,
 }
 
 pub(crate) struct Writer {
@@ -68,11 +68,7 @@ impl Writer {
         let now = settings.clock.now();
         let path = file_path(&dir, stem, local_date(now));
         check_writable(&dir, &path)?;
-        let mut current = Current::new(
-            path,
-            #[cfg(unix)]
-            settings.mode,
-        );
+        let mut current = Current::new(path, settings.modes);
         current.ensure_open(&dir)?;
         let mut buffer = Vec::new();
         if let FlushPolicy::Buffered { capacity, .. } = settings.policy {
@@ -140,8 +136,14 @@ impl Writer {
             #[cfg(unix)]
             (
                 "mode",
-                mine.mode != other.mode,
-                format!("{:?}", mine.mode.map(|m| format!("{m:o}"))),
+                mine.modes.file != other.modes.file,
+                format!("{:#o}", mine.modes.file),
+            ),
+            #[cfg(unix)]
+            (
+                "dir_mode",
+                mine.modes.dir != other.modes.dir,
+                format!("{:#o}", mine.modes.dir),
             ),
         ]
         .into_iter()

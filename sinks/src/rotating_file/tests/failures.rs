@@ -50,6 +50,29 @@ fn a_deleted_directory_is_noticed_within_a_second_of_record_time_and_recreated()
     }
 }
 
+/// The directory recreated at log time gets the sink's mode, as the one created at setup.
+#[cfg(unix)]
+#[test]
+fn a_recreated_directory_gets_the_dir_mode() {
+    let umask = umask();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs/app");
+    let sink = builder(&logs, "App").dir_mode(0o710).build().unwrap();
+    fs::remove_dir_all(dir.path().join("logs")).unwrap();
+    let later = SystemTime::now() + Duration::from_secs(5);
+    // The check finds the file gone, reports it, and the record recreates both directories.
+    let err = log_at(&sink, "written", later).unwrap_err();
+    assert!(matches!(err, Error::Write { .. }), "{err}");
+    assert_eq!(fs::read_to_string(sink.path()).unwrap(), "written\n");
+    for created in ["logs", "logs/app"] {
+        assert_eq!(
+            mode_of(&dir.path().join(created)),
+            0o710 & !umask,
+            "{created}"
+        );
+    }
+}
+
 #[test]
 fn a_roll_over_into_a_deleted_directory_recreates_it() {
     let dir = tempfile::tempdir().unwrap();

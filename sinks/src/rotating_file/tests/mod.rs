@@ -134,6 +134,29 @@ pub(super) fn path_of(sink: &RotatingFileSink) -> PathBuf {
     sink.path()
 }
 
+/// The process's umask, read without changing it (tests run in parallel): the permission bits
+/// it takes away from a probe file created with `0o777`.
+#[cfg(unix)]
+pub(super) fn umask() -> u32 {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let probe = dir.path().join("probe");
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o777)
+        .open(&probe)
+        .unwrap();
+    !mode_of(&probe) & 0o777
+}
+
+/// The permission bits of `path`.
+#[cfg(unix)]
+pub(super) fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
 /// Both flush policies, with a buffer small enough to fill in tests.
 pub(super) fn policies() -> [FlushPolicy; 2] {
     [

@@ -263,11 +263,62 @@ fn a_sinks_own_level_is_checked_by_the_tree() {
 
 #[cfg(unix)]
 #[test]
-fn created_files_take_the_mode() {
+fn created_files_and_directories_get_the_default_modes() {
+    let umask = umask();
+    let dir = tempfile::tempdir().unwrap();
+    let before = mode_of(dir.path());
+    let nested = dir.path().join("a/b/c");
+    let sink = builder(&nested, "App").max_bytes(2).build().unwrap();
+    log(&sink, "a").unwrap();
+    log(&sink, "b").unwrap();
+    assert_eq!(super::super::DEFAULT_FILE_MODE, 0o640);
+    assert_eq!(super::super::DEFAULT_DIR_MODE, 0o750);
+    for created in ["a", "a/b", "a/b/c"] {
+        assert_eq!(
+            mode_of(&dir.path().join(created)),
+            0o750 & !umask,
+            "{created}, umask {umask:o}"
+        );
+    }
+    let name = name_of(&sink.path());
+    for file in [name.clone(), backup(&name, 1)] {
+        assert_eq!(
+            mode_of(&nested.join(&file)),
+            0o640 & !umask,
+            "{file}, umask {umask:o}"
+        );
+    }
+    assert_eq!(
+        mode_of(dir.path()),
+        before,
+        "an existing directory keeps its mode"
+    );
+    let debug = format!("{:?}", RotatingFileSink::builder("App"));
+    assert!(debug.contains("mode: 0o640, dir_mode: 0o750"), "{debug}");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_existing_file_keeps_its_permissions() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let sink = builder(dir.path(), "Secret")
+    let path = path_of(&builder(dir.path(), "App").build().unwrap());
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o604)).unwrap();
+    let sink = builder(dir.path(), "App").build().unwrap();
+    log(&sink, "appended").unwrap();
+    assert_eq!(sink.path(), path);
+    assert_eq!(mode_of(&path), 0o604);
+}
+
+#[cfg(unix)]
+#[test]
+fn created_files_and_directories_take_the_modes_set() {
+    let umask = umask();
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("x/y");
+    let sink = builder(&nested, "Secret")
         .mode(0o600)
+        .dir_mode(0o700)
         .max_bytes(2)
         .build()
         .unwrap();
@@ -275,18 +326,30 @@ fn created_files_take_the_mode() {
     log(&sink, "b").unwrap();
     let name = name_of(&sink.path());
     for file in [name.clone(), backup(&name, 1)] {
-        let mode = fs::metadata(dir.path().join(&file))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600, "{file}");
+        assert_eq!(mode_of(&nested.join(&file)), 0o600 & !umask, "{file}");
     }
-    let err = builder(dir.path(), "Secret")
+    for created in ["x", "x/y"] {
+        assert_eq!(
+            mode_of(&dir.path().join(created)),
+            0o700 & !umask,
+            "{created}"
+        );
+    }
+    // Sinks sharing the writer must agree on both modes.
+    for (option, other) in [
+        ("mode", builder(&nested, "Secret").dir_mode(0o700)),
+        ("dir_mode", builder(&nested, "Secret").mode(0o600)),
+    ] {
+        let err = other.max_bytes(2).build().unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidOption { option: o, .. } if o == option),
+            "{option}: {err}"
+        );
+    }
+    builder(&nested, "Secret")
+        .mode(0o600)
+        .dir_mode(0o700)
         .max_bytes(2)
         .build()
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidOption { option, .. } if option == "mode"),
-        "{err}"
-    );
+        .unwrap();
 }
