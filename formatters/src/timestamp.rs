@@ -169,7 +169,9 @@ impl Stamp {
 
     /// Appends RFC 3339 with milliseconds: `2025-06-27T14:25:23.123Z` at offset zero, else
     /// `…23.123+02:00`. An offset with seconds (local mean time, before ~1900) cannot be written
-    /// in RFC 3339, so such an instant is written in UTC instead.
+    /// in RFC 3339, so such an instant is written in UTC instead. Years outside 0–9999 are
+    /// signed (`+10000-01-01T…`), and an instant beyond chrono's range is written as seconds
+    /// since the epoch, as in [`Stamp::write_text`].
     pub(crate) fn write_rfc3339(&self, out: &mut Vec<u8>) {
         match *self {
             Stamp::Civil { secs, nanos, words } => {
@@ -181,8 +183,12 @@ impl Stamp {
                 write_offset(out, offset_of(&words));
             }
             Stamp::Wide(at) => {
+                let at = match at.offset().local_minus_utc() % 60 {
+                    0 => at,
+                    _ => at.with_timezone(&chrono::Utc.fix()),
+                };
                 let _ = write_display(out, &at.format("%Y-%m-%dT%H:%M:%S%.3f"), "chrono");
-                write_offset(out, at.offset().local_minus_utc() / 60 * 60);
+                write_offset(out, at.offset().local_minus_utc());
             }
             Stamp::Unrepresentable { secs, nanos } => write_unix(out, secs, nanos),
         }
