@@ -1,0 +1,961 @@
+//! Faults at log time never reach the code that logs, never take the other sinks down, and
+//! logging recovers once the fault is gone:
+//!
+//! - the log directory deleted while logging: recreated, and later records land in the new file;
+//! - the directory made read-only: roll-overs fail and are reported through the error handler,
+//!   records keep being appended (none lost), other sinks get every record, and roll-overs resume
+//!   when permissions return (run as `nobody` in a child process when the tests run as root,
+//!   since root ignores permissions; skipped with a note if that is impossible);
+//! - the default error handler is rate-limited (a child process's stderr is counted);
+//! - ENOSPC: a real `RotatingFileSink` whose file is a symlink to `/dev/full` (both flush
+//!   policies; buffered records are kept and written once space returns), a custom sink writing
+//!   to `/dev/full`, and a sink that fails on demand;
+//! - a panicking sink, and a sink that blocks: the others get every record; a blocked sink stalls
+//!   only the thread whose record it holds (and that record's later sinks), not other threads,
+//!   setup, level changes or `flush`;
+//! - a log call from inside a sink or from the error handler (re-entrancy) neither deadlocks nor
+//!   recurses: it is dropped and counted in `reentrant_records_dropped`.
+//!
+//! Calls that could hang run on a thread watched with `recv_timeout`, so a deadlock fails the
+//! test instead of hanging CI.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use logtree_core::{
+    Error, Formatter, LevelFilter, Logger, LoggerTree, MemorySink, PlainFormatter, Record,
+    SetupOptions, Sink, SinkId,
+};
+use logtree_sinks::{FlushPolicy, RotatingFileSink};
+
+const CHILD: &str = "RELIABILITY_FAULTS_CHILD";
+const CHILD_DIR: &str = "RELIABILITY_FAULTS_DIR";
+/// Longest wait for anything that could hang.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// A failure as the error handler saw it: its message, and the OS error code if it has one.
+#[derive(Clone, Debug)]
+struct Seen {
+    text: String,
+    os: Option<i32>,
+}
+
+fn os_error(err: &Error) -> Option<i32> {
+    match err {
+        Error::Write { source, .. }
+        | Error::Flush { source, .. }
+        | Error::OpenFile { source, .. }
+        | Error::CreateDir { source, .. }
+        | Error::Rename { source, .. }
+        | Error::RemoveFile { source, .. } => source.raw_os_error(),
+        _ => None,
+    }
+}
+
+type Errors = Arc<Mutex<Vec<Seen>>>;
+
+/// An explicit tree whose error handler collects every failure.
+fn collecting_tree() -> (LoggerTree, Errors) {
+    let tree = LoggerTree::new();
+    let errors: Errors = Arc::default();
+    let seen = Arc::clone(&errors);
+    tree.set_error_handler(move |err| {
+        seen.lock().unwrap().push(Seen {
+            text: err.to_string(),
+            os: os_error(err),
+        })
+    });
+    (tree, errors)
+}
+
+fn errors_of(errors: &Errors) -> Vec<Seen> {
+    errors.lock().unwrap().clone()
+}
+
+/// Runs `f` on a thread and fails the test if it has not returned within [`TIMEOUT`].
+fn within_timeout<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(TIMEOUT)
+        .unwrap_or_else(|e| panic!("{what}: no return within {TIMEOUT:?} (deadlock?): {e}"))
+}
+
+/// The message part (after `INFO - ` or the like) of every line of `text`.
+fn messages(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| {
+            l.split_once(" - INFO - ")
+                .or_else(|| l.split_once(" - ERROR - "))
+                .map(|(_, m)| m.to_owned())
+                .unwrap_or_else(|| panic!("not a whole line: {l:?}"))
+        })
+        .collect()
+}
+
+/// The contents of `path` and its backups, oldest first.
+fn all_files(path: &Path) -> String {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    let mut backups: Vec<u32> = fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().into_string().unwrap();
+            n.strip_prefix(&format!("{name}."))?.parse().ok()
+        })
+        .collect();
+    backups.sort_unstable_by(|a, b| b.cmp(a));
+    let mut text = String::new();
+    for k in backups {
+        text += &fs::read_to_string(format!("{}.{k}", path.display())).unwrap();
+    }
+    text + &fs::read_to_string(path).unwrap_or_default()
+}
+
+fn numbered(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|i| format!("{prefix} {i:05}")).collect()
+}
+
+fn mem_messages(mem: &MemorySink) -> Vec<String> {
+    mem.lines()
+        .iter()
+        .map(|l| l.split_once(" - ").unwrap().1.to_owned())
+        .collect()
+}
+
+/// True in the child process that runs `test`.
+fn is_child(test: &str) -> bool {
+    std::env::var(CHILD).is_ok_and(|t| t == test)
+}
+
+fn child_command(test: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            test,
+            "--exact",
+            "--nocapture",
+            "--quiet",
+            "--test-threads=1",
+        ])
+        .env(CHILD, test);
+    command
+}
+
+// ---------------------------------------------------------------------------------------------
+// The directory deleted while logging
+
+#[test]
+fn deleted_directory_is_recreated_and_logging_goes_on() {
+    let root = tempfile::tempdir().unwrap();
+    let logs = root.path().join("logs");
+    let (tree, errors) = collecting_tree();
+    let mem = MemorySink::new();
+    let sink = RotatingFileSink::builder("Deleted")
+        .dir(logs.join("app"))
+        .build()
+        .unwrap();
+    let path = sink.path();
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new()
+                .level(LevelFilter::Info)
+                .sink(sink)
+                .sink(mem.clone()),
+        )
+        .unwrap();
+    for i in 0..100 {
+        app.info(format_args!("before {i:05}"));
+    }
+    fs::remove_dir_all(&logs).unwrap();
+
+    // The sink looks for its file at most once a second (paced by the records' times): keep
+    // logging until it has recreated directory and file.
+    let start = Instant::now();
+    let mut gap = 0;
+    while !path.exists() {
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "the directory was not recreated after {gap} records"
+        );
+        app.info(format_args!("gap {gap:05}"));
+        gap += 1;
+        std::thread::sleep(Duration::from_millis(5)); // pacing the records, not synchronising
+    }
+    for i in 0..100 {
+        app.info(format_args!("after {i:05}"));
+    }
+    tree.flush().unwrap();
+
+    // The new file holds the records from its recreation on: the last gap one, then the rest.
+    let text = fs::read_to_string(&path).unwrap();
+    let found = messages(&text);
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some(&*format!("gap {:05}", gap - 1))
+    );
+    assert_eq!(found[1..], numbered("after", 0..100)[..], "{text}");
+    // Other sinks got everything.
+    assert_eq!(mem.len(), 200 + gap);
+    let errs = errors_of(&errors);
+    assert!(
+        errs.iter().any(|e| e.text.contains("deleted or moved")),
+        "the deletion is reported: {errs:?}"
+    );
+    println!(
+        "deleted directory: recreated after {gap} records ({:?}); {} error(s) reported",
+        start.elapsed(),
+        errs.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A read-only directory
+
+fn read_only_scenario(root: &Path) {
+    let dir = root.join("logs");
+    let (tree, errors) = collecting_tree();
+    let mem = MemorySink::new();
+    let sink = RotatingFileSink::builder("ReadOnly")
+        .dir(&dir)
+        .max_bytes(2048)
+        .backup_count(1000)
+        .build()
+        .unwrap();
+    let path = sink.path();
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new()
+                .level(LevelFilter::Info)
+                .sink(sink)
+                .sink(mem.clone()),
+        )
+        .unwrap();
+    let backups = || {
+        fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_str()
+                    .unwrap()
+                    .rsplit('.')
+                    .next()
+                    .unwrap()
+                    .parse::<u32>()
+                    .is_ok()
+            })
+            .count()
+    };
+    for i in 0..100 {
+        app.info(format_args!("record {i:05}"));
+    }
+    let rolled_before = backups();
+    assert!(rolled_before > 0);
+    assert!(errors_of(&errors).is_empty());
+
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).unwrap();
+    if fs::File::create(dir.join("probe")).is_ok() {
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        println!("SKIPPED: permissions are not enforced for this user (root?)");
+        return;
+    }
+    for i in 100..600 {
+        app.info(format_args!("record {i:05}"));
+    }
+    let read_only_errors = errors_of(&errors);
+    assert!(
+        !read_only_errors.is_empty(),
+        "failed roll-overs are reported"
+    );
+    for e in &read_only_errors {
+        assert_eq!(e.os, Some(libc::EACCES), "{e:?}");
+        assert!(e.text.contains("cannot rename"), "{e:?}");
+    }
+    assert_eq!(
+        backups(),
+        rolled_before,
+        "no roll-over in a read-only directory"
+    );
+    assert_eq!(mem.len(), 600, "other sinks get every record");
+
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    for i in 600..1000 {
+        app.info(format_args!("record {i:05}"));
+    }
+    tree.flush().unwrap();
+    assert_eq!(
+        errors_of(&errors).len(),
+        read_only_errors.len(),
+        "no error once the directory is writable again"
+    );
+    assert!(backups() > rolled_before + 1, "roll-overs resume");
+    assert_eq!(mem_messages(&mem), numbered("record", 0..1000));
+    // The file kept every record while roll-overs failed: nothing lost, nothing twice.
+    assert_eq!(messages(&all_files(&path)), numbered("record", 0..1000));
+    println!(
+        "CHILD read-only: {} roll-over failures reported, 1000 records kept, {} backups",
+        read_only_errors.len(),
+        backups()
+    );
+}
+
+#[test]
+fn read_only_directory_is_reported_other_sinks_go_on_and_logging_recovers() {
+    const TEST: &str = "read_only_directory_is_reported_other_sinks_go_on_and_logging_recovers";
+    if is_child(TEST) {
+        read_only_scenario(Path::new(&std::env::var_os(CHILD_DIR).unwrap()));
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let mut command = child_command(TEST);
+    command.env(CHILD_DIR, root.path());
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Root ignores permissions: run the scenario as `nobody`.
+        use std::os::unix::process::CommandExt;
+        const NOBODY: u32 = 65534;
+        if let Err(e) = std::os::unix::fs::chown(root.path(), Some(NOBODY), Some(NOBODY)) {
+            println!("SKIPPED: running as root and cannot hand a directory to nobody: {e}");
+            return;
+        }
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(e) => {
+            println!("SKIPPED: cannot run the scenario as an unprivileged user: {e}");
+            return;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = stdout
+        .lines()
+        .find(|l| l.starts_with("CHILD ") || l.starts_with("SKIPPED"))
+        .unwrap_or_else(|| panic!("no report from the child: {stdout}"));
+    println!("{report}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The default error handler is rate-limited
+
+struct AlwaysFails;
+
+impl Sink for AlwaysFails {
+    fn id(&self) -> SinkId {
+        SinkId::new("always-fails")
+    }
+    fn log(&self, _: &Record<'_>) -> Result<(), Error> {
+        Err(Error::Write {
+            target: "always-fails".to_owned(),
+            source: io::Error::from_raw_os_error(libc::ENOSPC),
+        })
+    }
+    fn flush(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+#[test]
+fn default_error_handler_prints_at_most_a_line_a_second() {
+    const TEST: &str = "default_error_handler_prints_at_most_a_line_a_second";
+    const RECORDS: usize = 5_000;
+    if is_child(TEST) {
+        let tree = LoggerTree::new(); // the default handler
+        let mem = MemorySink::new();
+        let app = tree
+            .setup_logger(
+                "app",
+                SetupOptions::new()
+                    .level(LevelFilter::Info)
+                    .sink(AlwaysFails)
+                    .sink(mem.clone()),
+            )
+            .unwrap();
+        let start = Instant::now();
+        for i in 0..RECORDS {
+            app.info(format_args!("record {i}"));
+        }
+        assert_eq!(mem.len(), RECORDS);
+        println!("ELAPSED_MS {}", start.elapsed().as_millis());
+        return;
+    }
+    let output = child_command(TEST).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let elapsed_ms: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("ELAPSED_MS "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let printed: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("logtree:"))
+        .collect();
+    assert!(!printed.is_empty(), "the failure is reported: {stderr}");
+    assert!(
+        printed.len() as u64 <= 1 + elapsed_ms / 1000 + 1,
+        "{} lines in {elapsed_ms} ms for {RECORDS} failures",
+        printed.len()
+    );
+    assert!(
+        printed[0].contains("cannot write to always-fails"),
+        "{}",
+        printed[0]
+    );
+    println!(
+        "{RECORDS} failures in {elapsed_ms} ms: {} line(s) on stderr",
+        printed.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// ENOSPC
+
+fn dev_full_available() -> bool {
+    let ok = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .and_then(|mut f| f.write_all(b"x"))
+        .is_err_and(|e| e.raw_os_error() == Some(libc::ENOSPC));
+    if !ok {
+        println!("SKIPPED: /dev/full is not available here");
+    }
+    ok
+}
+
+/// Plants `<dir>/<stem>_<today>.log` as a symlink to `/dev/full` and builds the sink on it.
+fn sink_on_dev_full(dir: &Path, stem: &str, policy: FlushPolicy) -> (RotatingFileSink, PathBuf) {
+    fs::create_dir_all(dir).unwrap();
+    let today = chrono::Local::now().format("%Y-%m-%d");
+    let planted = dir.join(format!("{stem}_{today}.log"));
+    std::os::unix::fs::symlink("/dev/full", &planted).unwrap();
+    let sink = RotatingFileSink::builder(stem)
+        .dir(dir)
+        .max_bytes(0)
+        .flush_policy(policy)
+        .build()
+        .unwrap();
+    assert_eq!(
+        sink.path(),
+        planted,
+        "built just across midnight: run again"
+    );
+    (sink, planted)
+}
+
+#[test]
+fn rotating_file_on_a_full_disk_reports_enospc_and_recovers() {
+    if !dev_full_available() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let (tree, errors) = collecting_tree();
+    let mem = MemorySink::new();
+    let (sink, path) = sink_on_dev_full(root.path(), "Full", FlushPolicy::EveryRecord);
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new()
+                .level(LevelFilter::Info)
+                .sink(sink)
+                .sink(mem.clone()),
+        )
+        .unwrap();
+    for i in 0..100 {
+        app.info(format_args!("record {i:05}"));
+    }
+    let full = errors_of(&errors);
+    assert_eq!(full.len(), 100, "each failed write is reported: {full:?}");
+    assert!(full.iter().all(|e| e.os == Some(libc::ENOSPC)), "{full:?}");
+    // Space returns: the path is a plain file again.
+    fs::remove_file(&path).unwrap();
+    for i in 100..200 {
+        app.info(format_args!("record {i:05}"));
+    }
+    tree.flush().unwrap();
+    assert_eq!(errors_of(&errors).len(), 100, "no error after recovery");
+    assert_eq!(
+        messages(&fs::read_to_string(&path).unwrap()),
+        numbered("record", 100..200)
+    );
+    assert_eq!(mem_messages(&mem), numbered("record", 0..200));
+}
+
+#[test]
+fn buffered_records_wait_out_a_full_disk() {
+    if !dev_full_available() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let (tree, errors) = collecting_tree();
+    let policy = FlushPolicy::Buffered {
+        capacity: 1024 * 1024,
+        interval: Duration::from_secs(3600),
+    };
+    let (sink, path) = sink_on_dev_full(root.path(), "FullBuffered", policy);
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new().level(LevelFilter::Info).sink(sink),
+        )
+        .unwrap();
+    for i in 0..100 {
+        app.info(format_args!("record {i:05}"));
+    }
+    let err = tree.flush().unwrap_err();
+    assert_eq!(os_error(&err), Some(libc::ENOSPC), "{err}");
+    // Flushes by the panic hook (other tests of this binary panic on purpose) may report more.
+    let errs = errors_of(&errors);
+    assert!(errs.iter().all(|e| e.os == Some(libc::ENOSPC)), "{errs:?}");
+    fs::remove_file(&path).unwrap();
+    for i in 100..200 {
+        app.info(format_args!("record {i:05}"));
+    }
+    tree.flush().unwrap();
+    // The records buffered while the disk was full were kept and written once it had room.
+    assert_eq!(
+        messages(&fs::read_to_string(&path).unwrap()),
+        numbered("record", 0..200)
+    );
+}
+
+/// Writes each line to `/dev/full`, as a console sink would to a full stream.
+struct DevFullSink {
+    file: Mutex<fs::File>,
+}
+
+impl Sink for DevFullSink {
+    fn id(&self) -> SinkId {
+        SinkId::new("/dev/full")
+    }
+    fn log(&self, record: &Record<'_>) -> Result<(), Error> {
+        let mut line = Vec::new();
+        PlainFormatter.format(record, &mut line)?;
+        self.file
+            .lock()
+            .unwrap()
+            .write_all(&line)
+            .map_err(|source| Error::Write {
+                target: "/dev/full".to_owned(),
+                source,
+            })
+    }
+    fn flush(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// Fails with ENOSPC while `fail` is set.
+#[derive(Default)]
+struct FailOnDemand {
+    fail: AtomicBool,
+    lines: Mutex<Vec<String>>,
+}
+
+impl Sink for FailOnDemand {
+    fn id(&self) -> SinkId {
+        SinkId::new("fail-on-demand")
+    }
+    fn log(&self, record: &Record<'_>) -> Result<(), Error> {
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(Error::Write {
+                target: "fail-on-demand".to_owned(),
+                source: io::Error::from_raw_os_error(libc::ENOSPC),
+            });
+        }
+        self.lines.lock().unwrap().push(record.args().to_string());
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_sink_out_of_space_does_not_stop_the_others() {
+    let root = tempfile::tempdir().unwrap();
+    let (tree, errors) = collecting_tree();
+    let mem = MemorySink::new();
+    let file = RotatingFileSink::builder("Others")
+        .dir(root.path())
+        .build()
+        .unwrap();
+    let path = file.path();
+    let flaky = Arc::new(FailOnDemand::default());
+    let mut opts = SetupOptions::new()
+        .level(LevelFilter::Info)
+        .sink(Arc::clone(&flaky))
+        .sink(mem.clone())
+        .sink(file);
+    let dev_full = dev_full_available();
+    if dev_full {
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        opts = opts.sink(DevFullSink {
+            file: Mutex::new(file),
+        });
+    }
+    let app = tree.setup_logger("app", opts).unwrap();
+    for i in 0..300 {
+        flaky.fail.store((100..200).contains(&i), Ordering::SeqCst);
+        app.info(format_args!("record {i:05}"));
+    }
+    let errs = errors_of(&errors);
+    let expected = 100 + if dev_full { 300 } else { 0 };
+    assert_eq!(errs.len(), expected, "{errs:?}");
+    assert!(errs.iter().all(|e| e.os == Some(libc::ENOSPC)), "{errs:?}");
+    assert_eq!(mem_messages(&mem), numbered("record", 0..300));
+    assert_eq!(
+        messages(&fs::read_to_string(&path).unwrap()),
+        numbered("record", 0..300)
+    );
+    let got = flaky.lines.lock().unwrap().clone();
+    let mut want = numbered("record", 0..100);
+    want.extend(numbered("record", 200..300));
+    assert_eq!(
+        got, want,
+        "the failing sink resumes when it can write again"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A panicking sink
+
+struct Panics;
+
+impl Sink for Panics {
+    fn id(&self) -> SinkId {
+        SinkId::new("panics")
+    }
+    fn log(&self, record: &Record<'_>) -> Result<(), Error> {
+        panic!("sink bug on {}", record.args());
+    }
+    fn flush(&self) -> Result<(), Error> {
+        panic!("flush bug");
+    }
+}
+
+#[test]
+fn a_panicking_sink_does_not_take_the_others_down() {
+    let root = tempfile::tempdir().unwrap();
+    let (tree, errors) = collecting_tree();
+    let mem = MemorySink::new();
+    let root_mem = MemorySink::new();
+    let file = RotatingFileSink::builder("Panics")
+        .dir(root.path())
+        .build()
+        .unwrap();
+    let path = file.path();
+    tree.root().set_level(Some(LevelFilter::Info));
+    tree.setup_logger("", SetupOptions::new().sink(root_mem.clone()))
+        .unwrap();
+    tree.setup_logger(
+        "app",
+        SetupOptions::new()
+            .level(LevelFilter::Info)
+            .sink(Panics)
+            .sink(mem.clone())
+            .sink(file),
+    )
+    .unwrap();
+    const THREADS: usize = 4;
+    const EACH: usize = 50;
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let app = tree.logger("app.worker").unwrap();
+            s.spawn(move || {
+                for i in 0..EACH {
+                    app.info(format_args!("t{t} r{i:03}"));
+                }
+            });
+        }
+    });
+    // Flushing: the panicking flush is reported, the others are flushed.
+    let err = tree.flush().unwrap_err();
+    assert!(matches!(err, Error::SinkPanicked { .. }), "{err}");
+    let total = THREADS * EACH;
+    assert_eq!(mem.len(), total);
+    assert_eq!(root_mem.len(), total, "propagation goes on past the panic");
+    assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), total);
+    let errs = errors_of(&errors);
+    assert_eq!(errs.len(), total, "one report per panic");
+    assert!(
+        errs.iter()
+            .all(|e| e.text.starts_with("sink panics panicked: sink bug on t")),
+        "{errs:?}"
+    );
+    // Still usable afterwards.
+    tree.logger("app").unwrap().info(format_args!("after"));
+    assert_eq!(mem.len(), total + 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A blocking sink
+
+/// Blocks every record whose message contains "block" until the gate opens (at most
+/// [`TIMEOUT`], so that a bug cannot hang the test).
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    changed: Condvar,
+    entered: AtomicUsize,
+}
+
+impl Sink for Gate {
+    fn id(&self) -> SinkId {
+        SinkId::new("gate")
+    }
+    fn log(&self, record: &Record<'_>) -> Result<(), Error> {
+        if record.args().to_string().contains("block") {
+            self.entered.fetch_add(1, Ordering::SeqCst);
+            let open = self.open.lock().unwrap();
+            let _ = self
+                .changed
+                .wait_timeout_while(open, TIMEOUT, |open| !*open)
+                .unwrap();
+        }
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_blocking_sink_stalls_only_the_thread_whose_record_it_holds() {
+    let root = tempfile::tempdir().unwrap();
+    let (tree, _errors) = collecting_tree();
+    let gate = Arc::new(Gate::default());
+    let mem = MemorySink::new();
+    let file = RotatingFileSink::builder("Blocking")
+        .dir(root.path())
+        .build()
+        .unwrap();
+    let path = file.path();
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new()
+                .level(LevelFilter::Info)
+                .sink(Arc::clone(&gate))
+                .sink(mem.clone())
+                .sink(file),
+        )
+        .unwrap();
+
+    let (blocked_tx, blocked_rx) = mpsc::channel();
+    let stalled = app.clone();
+    std::thread::spawn(move || {
+        stalled.info(format_args!("block me"));
+        let _ = blocked_tx.send(());
+    });
+    let start = Instant::now();
+    while gate.entered.load(Ordering::SeqCst) == 0 {
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "the blocking record never arrived"
+        );
+        std::thread::yield_now();
+    }
+
+    // Meanwhile other threads log, set up, change levels and flush.
+    let (others, tree2) = (app.clone(), tree.clone());
+    within_timeout("logging beside a blocked sink", move || {
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let app = others.clone();
+                s.spawn(move || {
+                    for i in 0..250 {
+                        app.info(format_args!("free t{t} r{i:03}"));
+                    }
+                });
+            }
+        });
+        tree2
+            .setup_logger("app.new", SetupOptions::new().level(LevelFilter::Debug))
+            .unwrap();
+        tree2
+            .logger("other")
+            .unwrap()
+            .set_level(Some(LevelFilter::Error));
+        tree2.flush().unwrap();
+    });
+    assert_eq!(mem.len(), 1000, "the other threads' records all arrived");
+    assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), 1000);
+    // Observed: the held record has not reached the sinks after the blocking one yet.
+    assert!(!mem.lines().iter().any(|l| l.ends_with("block me")));
+    assert!(
+        blocked_rx.try_recv().is_err(),
+        "the blocked caller is still inside"
+    );
+
+    *gate.open.lock().unwrap() = true;
+    gate.changed.notify_all();
+    blocked_rx
+        .recv_timeout(TIMEOUT)
+        .expect("the blocked caller returns once the sink does");
+    assert!(mem.lines().last().unwrap().ends_with("block me"));
+    assert_eq!(
+        fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .last()
+            .map(|l| l.ends_with("block me")),
+        Some(true)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-entrancy: logging from inside a sink or the error handler
+
+/// Logs through `logger` while holding its own lock, as a sink that reports its own state might.
+struct LogsFromInside {
+    logger: Mutex<Option<Logger>>,
+    received: Mutex<Vec<String>>,
+    via_facade: bool,
+}
+
+impl Sink for LogsFromInside {
+    fn id(&self) -> SinkId {
+        SinkId::new(if self.via_facade {
+            "inside-facade"
+        } else {
+            "inside"
+        })
+    }
+    fn log(&self, record: &Record<'_>) -> Result<(), Error> {
+        let mut received = self.received.lock().unwrap();
+        received.push(record.args().to_string());
+        if self.via_facade {
+            log::info!(target: "reentrant", "from inside the sink");
+            log::error!(target: "elsewhere", "from inside the sink");
+        } else if let Some(logger) = &*self.logger.lock().unwrap() {
+            logger.info(format_args!("from inside the sink"));
+        }
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+#[test]
+fn logging_from_inside_a_sink_neither_deadlocks_nor_recurses() {
+    let tree = LoggerTree::new();
+    let sink = Arc::new(LogsFromInside {
+        logger: Mutex::new(None),
+        received: Mutex::new(Vec::new()),
+        via_facade: false,
+    });
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new()
+                .level(LevelFilter::Info)
+                .sink(Arc::clone(&sink)),
+        )
+        .unwrap();
+    *sink.logger.lock().unwrap() = Some(app.clone());
+    let tree2 = tree.clone();
+    within_timeout("a sink logging into its own logger", move || {
+        for i in 0..100 {
+            app.info(format_args!("outer {i}"));
+        }
+        tree2.flush().unwrap();
+    });
+    assert_eq!(
+        *sink.received.lock().unwrap(),
+        (0..100).map(|i| format!("outer {i}")).collect::<Vec<_>>()
+    );
+    assert_eq!(tree.reentrant_records_dropped(), 100);
+    *sink.logger.lock().unwrap() = None; // break the cycle sink -> logger -> tree -> sink
+}
+
+#[test]
+fn logging_through_the_facade_from_inside_a_sink_neither_deadlocks_nor_recurses() {
+    let sink = Arc::new(LogsFromInside {
+        logger: Mutex::new(None),
+        received: Mutex::new(Vec::new()),
+        via_facade: true,
+    });
+    LoggerTree::setup(
+        "reentrant",
+        SetupOptions::new()
+            .level(LevelFilter::Info)
+            .sink(Arc::clone(&sink)),
+    )
+    .unwrap();
+    let before = LoggerTree::global().reentrant_records_dropped();
+    within_timeout("a sink logging through log::info!", || {
+        for i in 0..100 {
+            log::info!(target: "reentrant", "outer {i}");
+        }
+    });
+    assert_eq!(sink.received.lock().unwrap().len(), 100);
+    assert_eq!(
+        LoggerTree::global().reentrant_records_dropped() - before,
+        200
+    );
+}
+
+#[test]
+fn logging_from_the_error_handler_neither_deadlocks_nor_recurses() {
+    let tree = LoggerTree::new();
+    let mem = MemorySink::new();
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new()
+                .level(LevelFilter::Info)
+                .sink(AlwaysFails)
+                .sink(Panics)
+                .sink(mem.clone()),
+        )
+        .unwrap();
+    let reports = Arc::new(AtomicUsize::new(0));
+    let (count, handler_logger) = (Arc::clone(&reports), app.clone());
+    tree.set_error_handler(move |err| {
+        count.fetch_add(1, Ordering::SeqCst);
+        handler_logger.error(format_args!("handler saw: {err}"));
+    });
+    let tree2 = tree.clone();
+    within_timeout("an error handler that logs", move || {
+        for i in 0..50 {
+            app.info(format_args!("record {i}"));
+        }
+        // Outside any dispatch: the handler's record is delivered (and its failures reported,
+        // whose records are then dropped as re-entrant).
+        let _ = tree2.flush();
+    });
+    // Two failures per record, each reported once; their records were logged while
+    // dispatching, so they were dropped and counted.
+    assert!(reports.load(Ordering::SeqCst) >= 100);
+    assert!(tree.reentrant_records_dropped() >= 100);
+    assert!(mem.len() >= 50);
+    assert_eq!(
+        mem.lines().iter().filter(|l| l.starts_with("INFO")).count(),
+        50
+    );
+    tree.set_error_handler(|_| {}); // break the cycle handler -> logger -> tree
+}
