@@ -13,7 +13,6 @@
 //! that reach a sink out of order) both hit.
 
 use std::fmt;
-use std::sync::atomic::{fence, AtomicI64, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Datelike, FixedOffset, Local, Offset, TimeZone, Timelike};
@@ -21,6 +20,11 @@ use logtree_core::Error;
 
 use crate::digits::{three, two, write_i64};
 use crate::fmt_buf::write_display;
+
+mod cache;
+
+use cache::PerSecond;
+pub(crate) use cache::SecondText;
 
 /// The clock a formatter shows its timestamps in.
 ///
@@ -54,7 +58,8 @@ enum Offsets {
 /// A formatter's clock: turns a record's timestamp into a [`Stamp`], cheaply.
 pub(crate) struct Clock {
     offsets: Offsets,
-    slots: [Slot; 2],
+    /// The text and offset of the last even and odd seconds, as [`pack`] lays them out.
+    cache: PerSecond<3>,
 }
 
 impl Clock {
@@ -70,7 +75,7 @@ impl Clock {
     fn with_offsets(offsets: Offsets) -> Clock {
         Clock {
             offsets,
-            slots: [Slot::new(), Slot::new()],
+            cache: PerSecond::new(),
         }
     }
 
@@ -78,8 +83,7 @@ impl Clock {
     #[inline]
     pub(crate) fn stamp(&self, time: SystemTime) -> Stamp {
         let (secs, nanos) = split(time);
-        let slot = &self.slots[(secs & 1) as usize];
-        if let Some(words) = slot.read(secs) {
+        if let Some(words) = self.cache.get(secs) {
             return Stamp::Civil { secs, nanos, words };
         }
         self.stamp_slow(secs, nanos)
@@ -90,7 +94,7 @@ impl Clock {
         let offset = self.offset_at(secs);
         if let Some(text) = civil_text(secs, offset) {
             let words = pack(&text, offset);
-            self.slots[(secs & 1) as usize].publish(secs, words);
+            self.cache.put(secs, words);
             return Stamp::Civil { secs, nanos, words };
         }
         match (
@@ -191,6 +195,24 @@ impl Stamp {
                 write_offset(out, at.offset().local_minus_utc());
             }
             Stamp::Unrepresentable { secs, nanos } => write_unix(out, secs, nanos),
+        }
+    }
+
+    /// The second to cache text of this instant under: `None` for years outside 0–9999, which
+    /// are not worth a cache.
+    pub(crate) fn cache_key(&self) -> Option<i64> {
+        match *self {
+            Stamp::Civil { secs, .. } => Some(secs),
+            _ => None,
+        }
+    }
+
+    /// The milliseconds, 0–999.
+    #[inline]
+    pub(crate) fn millis(&self) -> u32 {
+        match *self {
+            Stamp::Civil { nanos, .. } | Stamp::Unrepresentable { nanos, .. } => nanos / 1_000_000,
+            Stamp::Wide(at) => at.timestamp_subsec_millis(),
         }
     }
 
@@ -319,67 +341,6 @@ fn civil_text(secs: i64, offset: i32) -> Option<[u8; 19]> {
     text[14..16].copy_from_slice(&two(local.minute()));
     text[17..19].copy_from_slice(&two(local.second()));
     Some(text)
-}
-
-/// One cached second: a seqlock over its text and offset, packed into atomics so that a torn
-/// read is detected, never undefined behaviour.
-struct Slot {
-    /// Odd while a thread publishes; 0 while the slot has never been filled.
-    seq: AtomicU64,
-    second: AtomicI64,
-    /// As [`pack`] lays them out.
-    words: [AtomicU64; 3],
-}
-
-impl Slot {
-    const fn new() -> Slot {
-        Slot {
-            seq: AtomicU64::new(0),
-            second: AtomicI64::new(0),
-            words: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
-        }
-    }
-
-    #[inline]
-    fn read(&self, second: i64) -> Option<[u64; 3]> {
-        let seq = self.seq.load(Ordering::Acquire);
-        if seq == 0 || seq & 1 == 1 || self.second.load(Ordering::Relaxed) != second {
-            return None;
-        }
-        let words = [
-            self.words[0].load(Ordering::Relaxed),
-            self.words[1].load(Ordering::Relaxed),
-            self.words[2].load(Ordering::Relaxed),
-        ];
-        // Orders the loads above before the re-check: if any of them saw a concurrent
-        // publication, the re-check sees its odd sequence number or a later one.
-        fence(Ordering::Acquire);
-        if self.seq.load(Ordering::Relaxed) != seq {
-            return None;
-        }
-        Some(words)
-    }
-
-    /// Publishes a second's text unless another thread is publishing (then its caller simply
-    /// goes on with the text it computed).
-    fn publish(&self, second: i64, words: [u64; 3]) {
-        let seq = self.seq.load(Ordering::Relaxed);
-        if seq & 1 == 1
-            || self
-                .seq
-                .compare_exchange(seq, seq + 1, Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-        {
-            return;
-        }
-        // Keeps the data stores below after the odd sequence number, for readers.
-        fence(Ordering::Release);
-        self.second.store(second, Ordering::Relaxed);
-        for (slot, word) in self.words.iter().zip(words) {
-            slot.store(word, Ordering::Relaxed);
-        }
-        self.seq.store(seq + 2, Ordering::Release);
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,11 @@ use proptest::prelude::*;
 static UTC: LazyLock<MillisecondFormatter> = LazyLock::new(MillisecondFormatter::utc);
 static LOCAL: LazyLock<MillisecondFormatter> = LazyLock::new(MillisecondFormatter::new);
 static JSON: LazyLock<JsonFormatter> = LazyLock::new(JsonFormatter::new);
+static PYTHON: LazyLock<PatternFormatter> = LazyLock::new(|| {
+    PatternFormatter::new("{time:%Y-%m-%d %H:%M:%S,%3f %z|%.6f|%a %b %e} {message}")
+        .unwrap()
+        .zone(Zone::Fixed(FixedOffset::east_opt(-12_600).unwrap()))
+});
 
 fn time(secs: i64, nanos: u32) -> SystemTime {
     let nanos = Duration::from_nanos(u64::from(nanos));
@@ -172,6 +177,21 @@ proptest! {
             .to_string();
         let line = String::from_utf8(format(&*UTC, "m", &[], at)).unwrap();
         prop_assert_eq!(line, format!("{reference} - app.prop - INFO - m\n"));
+    }
+
+    #[test]
+    fn strftime_layouts_match_chrono_in_any_order(
+        secs in YEAR_0 + 86_400..YEAR_10000 - 86_400,
+        nanos in 0u32..1_000_000_000,
+    ) {
+        let at = time(secs, nanos);
+        let line = String::from_utf8(format(&*PYTHON, "m", &[], at)).unwrap();
+        let reference = DateTime::from_timestamp(secs, nanos)
+            .unwrap()
+            .with_timezone(&FixedOffset::east_opt(-12_600).unwrap())
+            .format("%Y-%m-%d %H:%M:%S,%3f %z|%.6f|%a %b %e")
+            .to_string();
+        prop_assert_eq!(line, format!("{reference} m\n"));
     }
 
     #[test]

@@ -4,13 +4,22 @@ use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, FixedOffset};
 use logtree_core::Error;
 
+use crate::timestamp::SecondText;
+
 /// One piece of a parsed layout.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(super) enum Segment {
     Literal(Box<str>),
     /// `{time}`: the cached millisecond timestamp.
     Time,
-    /// `{time:…}`: a strftime-style layout, validated.
+    /// Consecutive items of a `{time:…}` that change at most once a second (most of them), and
+    /// their text of the last seconds.
+    TimeSeconds(Box<[Item<'static>]>, SecondText),
+    /// `%3f`: milliseconds, three digits.
+    Millis,
+    /// `%.3f`: a dot and milliseconds.
+    DotMillis,
+    /// Any other item finer than a second (`%f`, `%.6f`, `%+`…), formatted per record.
     TimeItems(Box<[Item<'static>]>),
     Level,
     Logger,
@@ -59,11 +68,11 @@ pub(super) fn parse(layout: &str) -> Result<Vec<Segment>, Error> {
                     "unclosed \"{{\" at position {pos} (write \"{{{{\" for a literal brace)"
                 )));
             };
-            let segment = placeholder(&after[..close], pos)?;
+            let placeholder = placeholder(&after[..close], pos)?;
             if !literal.is_empty() {
                 segments.push(Segment::Literal(std::mem::take(&mut literal).into()));
             }
-            segments.push(segment);
+            segments.extend(placeholder);
             brace + 1 + close + 1
         };
         rest = &rest[consumed..];
@@ -76,8 +85,8 @@ pub(super) fn parse(layout: &str) -> Result<Vec<Segment>, Error> {
     Ok(segments)
 }
 
-/// The segment for the inside of `{…}` found at `pos`.
-fn placeholder(inside: &str, pos: usize) -> Result<Segment, Error> {
+/// The segments for the inside of `{…}` found at `pos`.
+fn placeholder(inside: &str, pos: usize) -> Result<Vec<Segment>, Error> {
     let (name, spec) = match inside.split_once(':') {
         Some((name, spec)) => (name, Some(spec)),
         None => (inside, None),
@@ -102,16 +111,16 @@ fn placeholder(inside: &str, pos: usize) -> Result<Segment, Error> {
         }
     };
     match spec {
-        None => Ok(segment),
+        None => Ok(vec![segment]),
         Some(_) => Err(invalid(format!(
             "placeholder \"{{{inside}}}\" at position {pos} takes no format (only {{time:…}} does)"
         ))),
     }
 }
 
-fn time(spec: Option<&str>, inside: &str, pos: usize) -> Result<Segment, Error> {
+fn time(spec: Option<&str>, inside: &str, pos: usize) -> Result<Vec<Segment>, Error> {
     let spec = match spec {
-        None | Some(MILLISECOND_SPEC) => return Ok(Segment::Time),
+        None | Some(MILLISECOND_SPEC) => return Ok(vec![Segment::Time]),
         Some(spec) => spec,
     };
     let bad = || {
@@ -127,15 +136,48 @@ fn time(spec: Option<&str>, inside: &str, pos: usize) -> Result<Segment, Error> 
         .map_err(|_| bad())?;
     // Some items parse but cannot be written (chrono reports that only when formatting):
     // try once now, so that a record never meets the error.
-    let sample = DateTime::from_timestamp(1_751_034_323, 123_456_789)
-        .zip(FixedOffset::east_opt(7200))
-        .map(|(at, offset)| at.with_timezone(&offset));
-    if let Some(sample) = sample {
-        use std::fmt::Write;
-        let mut text = String::new();
-        write!(text, "{}", sample.format_with_items(items.iter())).map_err(|_| bad())?;
+    render(&items, 123_456_789).ok_or_else(bad)?;
+    Ok(split_by_second(items))
+}
+
+/// Splits a time layout into runs that change at most once a second (cached per second) and
+/// the items finer than that, found by rendering each at different fractions of one second.
+fn split_by_second(items: Vec<Item<'static>>) -> Vec<Segment> {
+    let mut segments = Vec::new();
+    let mut run = Vec::new();
+    let flush = |run: &mut Vec<Item<'static>>, segments: &mut Vec<Segment>| {
+        if !run.is_empty() {
+            let items = std::mem::take(run).into_boxed_slice();
+            segments.push(Segment::TimeSeconds(items, SecondText::new()));
+        }
+    };
+    for item in items {
+        let at = |nanos| render(std::slice::from_ref(&item), nanos);
+        if at(0) == at(123_456_789) && at(0) == at(7_000_000) {
+            run.push(item);
+            continue;
+        }
+        flush(&mut run, &mut segments);
+        segments.push(
+            match (at(123_456_789).as_deref(), at(7_000_000).as_deref()) {
+                (Some("123"), Some("007")) => Segment::Millis,
+                (Some(".123"), Some(".007")) => Segment::DotMillis,
+                _ => Segment::TimeItems(Box::new([item])),
+            },
+        );
     }
-    Ok(Segment::TimeItems(items.into()))
+    flush(&mut run, &mut segments);
+    segments
+}
+
+/// `items` for 2025-06-27 14:25:23 +02:00 and `nanos`, or `None` if chrono cannot write them.
+fn render(items: &[Item<'static>], nanos: u32) -> Option<String> {
+    use std::fmt::Write;
+    let at = DateTime::from_timestamp(1_751_034_323, nanos)?
+        .with_timezone(&FixedOffset::east_opt(7200)?);
+    let mut text = String::new();
+    write!(text, "{}", at.format_with_items(items.iter())).ok()?;
+    Some(text)
 }
 
 fn invalid(reason: String) -> Error {

@@ -86,7 +86,66 @@ fn strftime_times_and_python_equivalents() {
         .zone(Zone::Fixed(chrono::FixedOffset::east_opt(3600).unwrap()));
     assert_eq!(format(&short, ""), "15:25:23.045 045\n");
     let spelled_out = PatternFormatter::new("{time:%Y-%m-%d %H:%M:%S%.3f}").unwrap();
-    assert_eq!(spelled_out.segments[..], [Segment::Time]);
+    assert!(matches!(spelled_out.segments[..], [Segment::Time]));
+}
+
+#[test]
+fn time_layouts_split_into_cached_seconds_and_fractions() {
+    let formatter = PatternFormatter::new("{time:%Y-%m-%d %H:%M:%S,%3f} {time:%S%.3f|%.6f|%f|%s}")
+        .unwrap()
+        .utc();
+    assert!(matches!(
+        formatter.segments[..],
+        [
+            Segment::TimeSeconds(..),
+            Segment::Millis,
+            Segment::Literal(_),
+            Segment::TimeSeconds(..),
+            Segment::DotMillis,
+            Segment::TimeSeconds(..),
+            Segment::TimeItems(_),
+            Segment::TimeSeconds(..),
+            Segment::TimeItems(_),
+            Segment::TimeSeconds(..),
+        ]
+    ));
+    let line = |millis: u64| {
+        let mut out = Vec::new();
+        formatter
+            .format(
+                &Record::builder()
+                    .timestamp(UNIX_EPOCH + Duration::from_millis(millis))
+                    .build(),
+                &mut out,
+            )
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    // Hits and misses, out of order, give what chrono gives.
+    for millis in [
+        1_751_034_323_045,
+        1_751_034_323_999,
+        1_751_034_324_000,
+        1_751_034_323_001,
+        1_751_034_325_500,
+        1_751_034_323_045,
+    ] {
+        let at = chrono::DateTime::from_timestamp_millis(millis as i64).unwrap();
+        let want = format!(
+            "{} {}\n",
+            at.format("%Y-%m-%d %H:%M:%S,%3f"),
+            at.format("%S%.3f|%.6f|%f|%s")
+        );
+        assert_eq!(line(millis), want);
+    }
+}
+
+#[test]
+fn a_new_zone_forgets_text_cached_in_the_old_one() {
+    let utc = PatternFormatter::new("{time:%H:%M}").unwrap().utc();
+    assert_eq!(format(&utc, ""), "14:25\n");
+    let plus_one = utc.zone(Zone::Fixed(chrono::FixedOffset::east_opt(3600).unwrap()));
+    assert_eq!(format(&plus_one, ""), "15:25\n");
 }
 
 #[test]

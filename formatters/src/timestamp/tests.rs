@@ -186,7 +186,7 @@ fn a_cloned_clock_keeps_its_zone_not_its_cache() {
     let clock = Clock::new(Zone::Fixed(FixedOffset::east_opt(3600).unwrap()));
     assert_eq!(text(&clock, at(0, 0)), "1970-01-01 01:00:00.000");
     let clone = clock.clone();
-    assert_eq!(clone.slots[0].seq.load(Ordering::Relaxed), 0);
+    assert!(clone.cache.get(0).is_none());
     assert_eq!(text(&clone, at(0, 0)), "1970-01-01 01:00:00.000");
 }
 
