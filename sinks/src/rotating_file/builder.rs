@@ -185,7 +185,8 @@ impl RotatingFileSinkBuilder {
     ///   allocated), or when another sink of this process has the file open with a different
     ///   `max_bytes`, `backup_count`, `roll_at_midnight`, flush policy, `mode` or `dir_mode`;
     /// - [`Error::CreateDir`] when the directory cannot be created or is a file;
-    /// - [`Error::OpenFile`] when the directory is not writable or the file cannot be opened.
+    /// - [`Error::OpenFile`] when the directory is not writable or the file cannot be opened,
+    ///   a symbolic link at the file's name included (unix: refused, never followed).
     pub fn build(self) -> Result<RotatingFileSink, Error> {
         validate_stem(&self.stem)?;
         self.policy.validate()?;

@@ -1,5 +1,6 @@
-//! How the sink creates what it writes to: directories and log files, with its permissions.
-//! Every place that creates one goes through here, so none of them forgets the mode.
+//! How the sink creates what it writes to: directories and log files, with its permissions,
+//! and on unix never through a symbolic link at the log file's name. Every place that creates
+//! one goes through here, so none of them forgets the mode or the check.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -48,18 +49,44 @@ pub(crate) fn create_dir_all(dir: &Path, modes: Modes) -> Result<(), Error> {
 }
 
 /// Opens `path` for appending, creating it with `modes.file` when missing; a file that exists
-/// keeps its permissions.
+/// keeps its permissions. On unix a symbolic link at `path` is refused, not followed.
 ///
 /// Append mode: after a failed write is cut back, the next write lands at the new end.
+///
+/// # Errors
+/// The open's error; a refused symbolic link says so.
 pub(crate) fn open_log_file(path: &Path, modes: Modes) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.append(true).create(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(modes.file);
+        // Whoever can write the log directory could plant a link there to a file the process
+        // may write (a config, another log): the sink would append to it, and a roll-over
+        // later rename the link away with the records.
+        options.mode(modes.file).custom_flags(libc::O_NOFOLLOW);
     }
     #[cfg(not(unix))]
     let _ = modes;
-    options.open(path)
+    options.open(path).map_err(explain_refused_link)
+}
+
+/// The errno with which `O_NOFOLLOW` refuses a symbolic link.
+#[cfg(all(unix, not(any(target_os = "freebsd", target_os = "dragonfly"))))]
+const REFUSED_LINK: i32 = libc::ELOOP;
+#[cfg(any(target_os = "freebsd", target_os = "dragonfly"))]
+const REFUSED_LINK: i32 = libc::EMLINK;
+
+/// Says what the errno of a refused link means: its own text ("too many levels of symbolic
+/// links") points at a loop, not at a link someone put where the log file should be.
+fn explain_refused_link(err: io::Error) -> io::Error {
+    #[cfg(unix)]
+    if err.raw_os_error() == Some(REFUSED_LINK) {
+        return io::Error::new(
+            err.kind(),
+            "there is a symbolic link at that name, and the sink refuses to follow a symbolic link \
+             (it could lead into a file that is not the log); remove it",
+        );
+    }
+    err
 }

@@ -47,6 +47,10 @@ use writer::Writer;
 ///   [`DEFAULT_DIR_MODE`] (`0o750`), before the umask, unless set with
 ///   [`mode`](RotatingFileSinkBuilder::mode) and [`dir_mode`](RotatingFileSinkBuilder::dir_mode);
 ///   files and directories that exist keep their permissions.
+/// - On unix it never writes through a symbolic link at the file's name (one planted by
+///   whoever may write the directory could lead to any file the process may write): opening
+///   it fails with [`Error::OpenFile`]. Roll-overs rename and remove links at backup names as
+///   links, never touching their targets.
 /// - The byte count is kept in the sink: no file system call per record, beyond the write.
 ///
 /// Durability is the [`FlushPolicy`]'s: by default every record is written (one `write` of

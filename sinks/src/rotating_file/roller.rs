@@ -11,6 +11,10 @@ use super::naming::backup_path;
 /// Moves the current file to `<file>.1` after shifting `.1` … to `.2` …, keeping at most
 /// `backup_count` backups. A plain value; it never copies a file and never truncates one, so
 /// a failure leaves every record in some file.
+///
+/// It never follows a symbolic link someone planted at a backup's name: `rename` moves the
+/// link itself (and would replace one at the destination), `remove_file` removes the link,
+/// not its target, and "exists" looks at the link (`symlink_metadata`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Roller {
     pub(crate) backup_count: u32,

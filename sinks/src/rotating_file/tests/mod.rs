@@ -8,6 +8,8 @@ mod midnight;
 mod model;
 mod rollover;
 mod setup;
+#[cfg(unix)]
+mod symlinks;
 
 use std::collections::BTreeMap;
 use std::fs;
