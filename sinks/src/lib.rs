@@ -7,6 +7,12 @@
 //!   default) into `.1` … `.5` backups, optionally at local midnight too; every record written
 //!   before the log call returns, or buffered ([`FlushPolicy`]).
 //!
+//! Buffered records and the end of the process: with the process-wide tree
+//! ([`LoggerTree::setup`](logtree_core::LoggerTree::setup)), logtree-core writes them on a
+//! panic, a return from `main` and `std::process::exit`; only `kill -9` (and an abort) lose
+//! up to the policy's `interval` of records. A `RotatingFileSink` in a tree of your own is
+//! written on the tree's `flush()`, `shutdown()` and drop.
+//!
 //! On unix the files a `RotatingFileSink` creates are `0o640` and the directories it creates
 //! `0o750` before the umask ([`DEFAULT_FILE_MODE`], [`DEFAULT_DIR_MODE`]): the owner writes,
 //! the group reads, others see nothing. Change them with

@@ -20,12 +20,20 @@ pub enum FlushPolicy {
     EveryRecord,
     /// Records collect in a memory buffer of `capacity` bytes and are written together. A
     /// record waits at most about `interval` (a background thread flushes the buffer), and the
-    /// buffer is written when full, on [`Sink::flush`](logtree_core::Sink::flush), on
-    /// [`Sink::shutdown`](logtree_core::Sink::shutdown) (tree shutdown), when the last sink
-    /// sharing the file is dropped, before a roll-over, and (best effort) when a thread
-    /// panics. If the process is killed or calls `std::process::exit`, up to `interval` of
-    /// records are lost. The process-wide tree of `LoggerTree::setup` is never dropped: call
-    /// its `shutdown` (or `flush`) before the program returns from `main`.
+    /// buffer is written when full, before a roll-over, on
+    /// [`Sink::flush`](logtree_core::Sink::flush), on
+    /// [`Sink::shutdown`](logtree_core::Sink::shutdown), and when the last sink sharing the
+    /// file is dropped.
+    ///
+    /// When the process ends:
+    /// - In the process-wide tree ([`LoggerTree::setup`](logtree_core::LoggerTree::setup)),
+    ///   buffered records are written on a panic, on a return from `main` and on
+    ///   `std::process::exit`: logtree-core flushes that tree from its panic hook and an
+    ///   `atexit` handler. Only `kill -9` (and an abort) lose records, up to `interval` of them.
+    /// - A sink in a tree of your own ([`LoggerTree::new`](logtree_core::LoggerTree::new)) is
+    ///   written on the tree's `flush()`, `shutdown()` and drop; nothing else flushes it when
+    ///   the process ends (`std::process::exit` runs no destructor), so flush or shut the tree
+    ///   down first.
     Buffered {
         /// Buffer size in bytes; a record at least this large is written directly.
         capacity: usize,

@@ -6,7 +6,7 @@ use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use logtree_core::{Error, SinkId};
 
@@ -15,7 +15,6 @@ use super::create::Modes;
 use super::current::{check_writable, Current};
 use super::flush::{FlushPolicy, Timer};
 use super::naming::{file_path, local_date};
-use super::registry::lock_before;
 use super::roller::Roller;
 use super::trigger::Trigger;
 
@@ -226,16 +225,6 @@ impl Writer {
             s.pending.get_or_insert(err);
         }
         !s.buffer.is_empty()
-    }
-
-    /// Flushes unless the lock stays taken until `deadline` (the panic hook's flush).
-    pub(crate) fn flush_before(&self, deadline: Instant) {
-        let Some(mut s) = lock_before(&self.state, deadline) else {
-            return;
-        };
-        if let Err(err) = s.flush_buffer(&self.dir) {
-            s.pending.get_or_insert(err);
-        }
     }
 
     /// Whether a failure waits to be returned (tests wait for the timer's with it).

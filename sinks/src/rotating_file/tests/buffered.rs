@@ -146,20 +146,6 @@ fn a_roll_over_writes_the_buffer_into_the_old_file_first() {
 }
 
 #[test]
-fn a_panic_writes_the_buffer() {
-    let dir = tempfile::tempdir().unwrap();
-    let sink = builder(dir.path(), "Panic")
-        .flush_policy(buffered(1024, NEVER))
-        .build()
-        .unwrap();
-    let path = sink.path();
-    log(&sink, "before the panic").unwrap();
-    let panicked = std::thread::spawn(|| panic!("a deliberate panic")).join();
-    assert!(panicked.is_err());
-    assert_eq!(fs::read_to_string(path).unwrap(), "before the panic\n");
-}
-
-#[test]
 fn an_impossible_capacity_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let err = builder(dir.path(), "App")
