@@ -19,7 +19,10 @@ use crate::timestamp::{Clock, Zone};
 ///   nothing is allocated per record.
 /// - One record is one line: control characters in the message and key-values are escaped
 ///   (`\n`, `\r`, `\t`, `\x1b`, `\u{9b}`), so a crafted message can neither forge a record nor
-///   drive a terminal. [`multiline`](Self::multiline) keeps line breaks instead.
+///   drive a terminal. [`multiline`](Self::multiline) keeps line breaks instead. The escaping
+///   is for safety, not reversible: a backslash the message holds is written as it is (Windows
+///   paths stay readable), and Unicode format characters (U+2028, bidi overrides) are not
+///   control characters and pass unchanged.
 /// - Key-values follow the message as ` key=value`; a value that is empty or holds a space,
 ///   `"`, `=` or a control character is written `key="a b"`, with `\"` and `\\` inside.
 ///
