@@ -55,6 +55,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Library code reports failures instead of panicking: no unwrap outside tests.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
 mod console;
 mod line_buffer;
 mod rotating_file;
