@@ -1,0 +1,376 @@
+//! Under load no record is lost, duplicated, torn or reordered: 16 threads x 100,000 numbered
+//! records through `log::info!` and the process-wide tree into a `RotatingFileSink` that rolls
+//! over more than 500 times (every backup kept), in each flush policy, and again while another
+//! thread changes levels and sets loggers up (new ones, and the logged-on one again with the
+//! same file) the whole time.
+//!
+//! Each scenario runs in its own child process (this test binary re-run, filtered to one test,
+//! with `RELIABILITY_LOAD_DIR` set), because the process-wide tree is one per process. The child
+//! logs and flushes; the parent reads every file back and checks each line.
+//!
+//! `LOGTREE_STRESS_SCALE` (a factor, default `1`) scales the records per thread, and `max_bytes`
+//! with them so the number of roll-overs stays the same; below 1 the >500 roll-over check is
+//! relaxed to >50.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
+use logtree_sinks::{FlushPolicy, RotatingFileSink};
+
+const MARKER: &str = "RELIABILITY_LOAD_DIR";
+const THREADS: usize = 16;
+const FULL_RECORDS: usize = 100_000;
+/// A line is 56 bytes (`2026-01-01 00:00:00.000 - load.w - INFO - t03 r0000042\n`), 89.6 MB
+/// in all at full scale: 128 KiB files give some 680 roll-overs.
+const FULL_MAX_BYTES: u64 = 128 * 1024;
+/// Keeps every file.
+const BACKUPS: u32 = 100_000;
+const STEM: &str = "Load";
+/// A child that takes longer has hung: it is killed and the test fails.
+const CHILD_DEADLINE: Duration = Duration::from_secs(900);
+
+/// One scenario at a time: each child already keeps every core busy.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn scale() -> f64 {
+    std::env::var("LOGTREE_STRESS_SCALE")
+        .ok()
+        .map(|s| {
+            s.trim()
+                .parse::<f64>()
+                .expect("LOGTREE_STRESS_SCALE: a number")
+        })
+        .filter(|s| *s > 0.0)
+        .unwrap_or(1.0)
+}
+
+fn records_per_thread() -> usize {
+    ((FULL_RECORDS as f64 * scale()) as usize).max(100)
+}
+
+fn max_bytes() -> u64 {
+    ((FULL_MAX_BYTES as f64 * scale()) as u64).max(1024)
+}
+
+fn buffered() -> FlushPolicy {
+    FlushPolicy::Buffered {
+        capacity: 16 * 1024,
+        interval: Duration::from_millis(50),
+    }
+}
+
+fn file_sink(dir: &Path, policy: FlushPolicy) -> RotatingFileSink {
+    RotatingFileSink::builder(STEM)
+        .dir(dir)
+        .max_bytes(max_bytes())
+        .backup_count(BACKUPS)
+        .flush_policy(policy)
+        .build()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The child: log, flush, report.
+
+/// Runs in the child process: 16 threads log their numbered records on `load.w` through the
+/// `log` facade; with `churn`, one more thread changes the tree meanwhile.
+fn child(dir: &Path, policy: FlushPolicy, churn: bool) {
+    let tree = LoggerTree::global();
+    let errors = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = Arc::clone(&errors);
+    tree.set_error_handler(move |err| seen.lock().unwrap().push(err.to_string()));
+    LoggerTree::setup(
+        "load",
+        SetupOptions::new()
+            .level(LevelFilter::Info)
+            .sink(file_sink(dir, policy)),
+    )
+    .unwrap();
+
+    let n = records_per_thread();
+    let done = AtomicBool::new(false);
+    let churn_ops = AtomicU64::new(0);
+    std::thread::scope(|s| {
+        if churn {
+            s.spawn(|| churn_tree(dir, policy, &done, &churn_ops));
+        }
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                s.spawn(move || {
+                    for i in 0..n {
+                        log::info!(target: "load::w", "t{t:02} r{i:07}");
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        done.store(true, Ordering::Relaxed);
+    });
+    tree.flush().unwrap();
+    println!(
+        "CHILD records={} churn_ops={} reentrant_dropped={}",
+        n * THREADS,
+        churn_ops.load(Ordering::Relaxed),
+        tree.reentrant_records_dropped()
+    );
+    let errors = errors.lock().unwrap();
+    assert!(errors.is_empty(), "errors reported: {errors:?}");
+}
+
+/// Until the workers are done: sets levels of other loggers (the root and `Off` included),
+/// moves `load.w` between levels that keep its records enabled, creates new loggers, and sets
+/// `load` and `load.w` up again with a new sink on the same file (same identity: never a
+/// second copy of a line).
+fn churn_tree(dir: &Path, policy: FlushPolicy, done: &AtomicBool, ops: &AtomicU64) {
+    use LevelFilter::{Debug, Error, Info, Off, Trace, Warn};
+    const ALL: [LevelFilter; 6] = [Off, Error, Warn, Info, Debug, Trace];
+    // `loadx` and `load_w` share a prefix with `load`/`load.w` but not a dotted segment.
+    const OTHERS: [&str; 6] = ["other", "other.a", "other.a.b", "loadx", "load_w", "load.z"];
+    const NEW_LOGGERS: u64 = 1_500;
+    const MAX_OPS: u64 = 2_000_000;
+    let tree = LoggerTree::global();
+    let mut k: u64 = 0;
+    while !done.load(Ordering::Relaxed) && k < MAX_OPS {
+        let level = ALL[(k % 6) as usize];
+        tree.logger(OTHERS[(k % 6) as usize])
+            .unwrap()
+            .set_level(Some(level));
+        if k % 3 == 0 {
+            tree.root().set_level(Some(ALL[((k / 3) % 6) as usize]));
+        }
+        if k % 5 == 0 {
+            let keep = [Info, Debug, Trace][((k / 5) % 3) as usize];
+            tree.logger("load.w").unwrap().set_level(Some(keep));
+        }
+        if k % 10 == 0 && k / 10 < NEW_LOGGERS {
+            LoggerTree::setup(&format!("churn.n{k}.x"), SetupOptions::new().level(level)).unwrap();
+        }
+        if k % 20 == 0 {
+            let name = if k % 40 == 0 { "load" } else { "load.w" };
+            let level = if name == "load" { Info } else { Debug };
+            LoggerTree::setup(
+                name,
+                SetupOptions::new()
+                    .level(level)
+                    .sink(file_sink(dir, policy)),
+            )
+            .unwrap();
+        }
+        k += 1;
+        // Lets the workers run between changes on 2 cores (the churn keeps its pace).
+        std::thread::yield_now();
+    }
+    ops.store(k, Ordering::Relaxed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parent: run the child, then read every file back.
+
+struct Figures {
+    records: usize,
+    rollovers: usize,
+    child_line: String,
+    elapsed: Duration,
+}
+
+fn run(test_name: &str, policy: FlushPolicy, churn: bool) {
+    if let Some(dir) = std::env::var_os(MARKER) {
+        child(Path::new(&dir), policy, churn);
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let root = tempfile::tempdir().unwrap();
+    let logs = root.path().join("logs");
+    let start = Instant::now();
+    let out_path = root.path().join("child.out");
+    let err_path = root.path().join("child.err");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            test_name,
+            "--exact",
+            "--nocapture",
+            "--quiet",
+            "--test-threads=1",
+        ])
+        .env(MARKER, &logs)
+        .stdout(Stdio::from(fs::File::create(&out_path).unwrap()))
+        .stderr(Stdio::from(fs::File::create(&err_path).unwrap()))
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > CHILD_DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{test_name}: the child hung for {CHILD_DEADLINE:?} (deadlock?)");
+        }
+        std::thread::sleep(Duration::from_millis(50)); // polling a deadline, not synchronising
+    };
+    let out = fs::read_to_string(&out_path).unwrap();
+    let err = fs::read_to_string(&err_path).unwrap();
+    assert!(
+        status.success(),
+        "{test_name}: child failed ({status}):\n{out}\n{}",
+        &err[..err.len().min(4000)]
+    );
+    let child_line = out
+        .lines()
+        .find(|l| l.starts_with("CHILD "))
+        .unwrap_or_else(|| panic!("{test_name}: no report from the child:\n{out}"))
+        .to_owned();
+    let elapsed = start.elapsed();
+    let figures = verify(&logs, test_name, child_line, elapsed);
+    println!(
+        "{test_name}: {} records, {} roll-overs, {:.1} s in the child; {}",
+        figures.records,
+        figures.rollovers,
+        figures.elapsed.as_secs_f64(),
+        figures.child_line
+    );
+}
+
+/// `(thread, number)` of `<23-char time> - load.w - INFO - tTT rNNNNNNN`, or `None` for any
+/// other line (torn, merged, foreign).
+fn parse(line: &str) -> Option<(usize, usize)> {
+    let time = line.get(..23)?.as_bytes();
+    let shape = b"dddd-dd-dd dd:dd:dd.ddd";
+    let time_ok = shape.iter().zip(time).all(|(s, b)| match s {
+        b'd' => b.is_ascii_digit(),
+        other => other == b,
+    });
+    if !time_ok {
+        return None;
+    }
+    let rest = line.get(23..)?.strip_prefix(" - load.w - INFO - t")?;
+    let (t, i) = rest.split_once(" r")?;
+    let digits = |s: &str, len: usize| -> Option<usize> {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    };
+    let t = digits(t, 2)?;
+    (t < THREADS).then_some((t, digits(i, 7)?))
+}
+
+fn verify(dir: &Path, test_name: &str, child_line: String, elapsed: Duration) -> Figures {
+    let names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let base: Vec<&String> = names.iter().filter(|n| n.ends_with(".log")).collect();
+    assert_eq!(base.len(), 1, "{test_name}: one current file: {base:?}");
+    let base = base[0].clone();
+    assert!(base.starts_with(&format!("{STEM}_")), "{base}");
+    // Every other file is a numbered backup, numbered 1..=rollovers without a gap.
+    let mut numbers: Vec<u32> = names
+        .iter()
+        .filter(|n| **n != base)
+        .map(|n| {
+            n.strip_prefix(&format!("{base}."))
+                .and_then(|k| k.parse().ok())
+                .unwrap_or_else(|| panic!("{test_name}: unexpected file {n}"))
+        })
+        .collect();
+    numbers.sort_unstable();
+    let rollovers = numbers.len();
+    assert_eq!(
+        numbers,
+        (1..=rollovers as u32).collect::<Vec<_>>(),
+        "{test_name}: backups with gaps"
+    );
+    let least = if scale() >= 1.0 { 500 } else { 50 };
+    assert!(
+        rollovers > least,
+        "{test_name}: only {rollovers} roll-overs"
+    );
+
+    let n = records_per_thread();
+    let limit = max_bytes();
+    let mut next = [0usize; THREADS];
+    let mut records = 0;
+    // Oldest first: the highest backup down to 1, then the current file.
+    let ordered = (1..=rollovers)
+        .rev()
+        .map(|k| PathBuf::from(format!("{base}.{k}")))
+        .chain([PathBuf::from(&base)]);
+    for name in ordered {
+        let text = fs::read_to_string(dir.join(&name)).unwrap();
+        let shown = name.display().to_string();
+        assert!(
+            text.len() as u64 <= limit,
+            "{test_name}: {shown} has {} bytes, past max_bytes {limit}",
+            text.len()
+        );
+        assert!(
+            text.is_empty() || text.ends_with('\n'),
+            "{test_name}: {shown} ends mid-line"
+        );
+        let mut count = 0;
+        for line in text.lines() {
+            let (t, i) = parse(line)
+                .unwrap_or_else(|| panic!("{test_name}: torn or merged line in {shown}: {line:?}"));
+            assert_eq!(
+                i, next[t],
+                "{test_name}: thread {t}: record {i} where {} was due (in {shown}): lost, duplicated or reordered",
+                next[t]
+            );
+            next[t] += 1;
+            count += 1;
+        }
+        records += count;
+    }
+    assert_eq!(
+        next, [n; THREADS],
+        "{test_name}: records missing at the end"
+    );
+    assert_eq!(records, n * THREADS);
+    Figures {
+        records,
+        rollovers,
+        child_line,
+        elapsed,
+    }
+}
+
+#[test]
+fn every_record_policy_keeps_each_record_exactly_once() {
+    run(
+        "every_record_policy_keeps_each_record_exactly_once",
+        FlushPolicy::EveryRecord,
+        false,
+    );
+}
+
+#[test]
+fn buffered_policy_keeps_each_record_exactly_once() {
+    run(
+        "buffered_policy_keeps_each_record_exactly_once",
+        buffered(),
+        false,
+    );
+}
+
+#[test]
+fn every_record_policy_with_levels_and_setups_changing() {
+    run(
+        "every_record_policy_with_levels_and_setups_changing",
+        FlushPolicy::EveryRecord,
+        true,
+    );
+}
+
+#[test]
+fn buffered_policy_with_levels_and_setups_changing() {
+    run(
+        "buffered_policy_with_levels_and_setups_changing",
+        buffered(),
+        true,
+    );
+}

@@ -1,0 +1,316 @@
+//! What a log file must not give away or let others do:
+//!
+//! - files are created with mode `0o640` and directories with `0o750` (before the umask) by
+//!   default, and `mode` / `dir_mode` change it, for the first file, the files created at each
+//!   roll-over, and every missing directory on the way;
+//! - a symlink planted at a backup's name (`<file>.1`, the oldest `<file>.N`, or above the
+//!   count) pointing at a victim file outside the log directory never makes the sink write to,
+//!   truncate or remove the victim, whatever the roll-overs do;
+//! - a message cannot forge lines: through a real file, a message, a target or a key-value
+//!   holding `\n2025-01-01 00:00:00.000 - app - ERROR - forged`, `\r`, NUL, C1 controls or
+//!   ANSI escapes yields exactly one line per record, with none of those bytes raw (the
+//!   millisecond and JSON formatters; with `multiline(true)` continuation lines are indented
+//!   and so never look like records).
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use logtree_core::{LevelFilter, LoggerTree, Record, SetupOptions, Sink};
+use logtree_formatters::{JsonFormatter, MillisecondFormatter};
+use logtree_sinks::RotatingFileSink;
+
+/// The process's umask, read without changing it (`umask(2)` would, for every thread).
+fn umask() -> u32 {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+        .unwrap_or(0o022)
+}
+
+fn mode_of(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The sink's file and every backup of it.
+fn files_of(path: &Path) -> Vec<PathBuf> {
+    let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+    let mut files: Vec<PathBuf> = fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with(&name))
+        .collect();
+    files.sort();
+    files
+}
+
+fn log_lines(sink: &RotatingFileSink, count: usize) {
+    for i in 0..count {
+        sink.log(
+            &Record::builder()
+                .logger("app")
+                .args(format_args!("record {i:04} {}", "x".repeat(40)))
+                .build(),
+        )
+        .unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Permissions
+
+#[test]
+fn files_and_directories_are_private_to_owner_and_group_by_default() {
+    let mask = umask();
+    let root = tempfile::tempdir().unwrap();
+    let logs = root.path().join("var/logs");
+    let sink = RotatingFileSink::builder("Modes")
+        .dir(&logs)
+        .max_bytes(300)
+        .backup_count(10)
+        .build()
+        .unwrap();
+    log_lines(&sink, 20); // several roll-overs: new files are created along the way
+    let files = files_of(&sink.path());
+    assert!(files.len() > 3, "{files:?}");
+    for file in &files {
+        assert_eq!(
+            mode_of(file),
+            0o640 & !mask,
+            "{} (umask {mask:03o})",
+            file.display()
+        );
+    }
+    for dir in [root.path().join("var"), logs] {
+        assert_eq!(
+            mode_of(&dir),
+            0o750 & !mask,
+            "{} (umask {mask:03o})",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn modes_can_be_changed() {
+    let mask = umask();
+    let root = tempfile::tempdir().unwrap();
+    let logs = root.path().join("private/logs");
+    let sink = RotatingFileSink::builder("Private")
+        .dir(&logs)
+        .mode(0o600)
+        .dir_mode(0o700)
+        .max_bytes(300)
+        .backup_count(10)
+        .build()
+        .unwrap();
+    log_lines(&sink, 20);
+    let files = files_of(&sink.path());
+    assert!(files.len() > 3, "{files:?}");
+    for file in &files {
+        assert_eq!(mode_of(file), 0o600 & !mask, "{}", file.display());
+    }
+    for dir in [root.path().join("private"), logs] {
+        assert_eq!(mode_of(&dir), 0o700 & !mask, "{}", dir.display());
+    }
+
+    // Wider than the default, for a log others must read (still within the umask).
+    let shared = root.path().join("shared");
+    let sink = RotatingFileSink::builder("Shared")
+        .dir(&shared)
+        .mode(0o644)
+        .dir_mode(0o755)
+        .build()
+        .unwrap();
+    assert_eq!(mode_of(&sink.path()), 0o644 & !mask);
+    assert_eq!(mode_of(&shared), 0o755 & !mask);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Symlinks planted at backup names
+
+const VICTIM_TEXT: &str = "precious data that a log roll-over must never touch\n";
+
+/// Plants `<file>.<n>` -> a victim outside the log directory, logs enough for many
+/// roll-overs, and checks the victim is untouched.
+fn planted_backup_symlink(backup_count: u32, planted_at: u32) {
+    let root = tempfile::tempdir().unwrap();
+    let victim = root.path().join("victim.txt");
+    fs::write(&victim, VICTIM_TEXT).unwrap();
+    fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
+    let logs = root.path().join("logs");
+    let sink = RotatingFileSink::builder("Planted")
+        .dir(&logs)
+        .max_bytes(300)
+        .backup_count(backup_count)
+        .build()
+        .unwrap();
+    let path = sink.path();
+    let link = PathBuf::from(format!("{}.{planted_at}", path.display()));
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+
+    // Roll-overs may report errors (a sink may refuse to touch a symlink); they must not write
+    // through it.
+    for i in 0..60 {
+        let _ = sink.log(
+            &Record::builder()
+                .logger("app")
+                .args(format_args!("record {i:04} {}", "x".repeat(40)))
+                .build(),
+        );
+    }
+    let _ = sink.flush();
+    drop(sink);
+
+    let meta = fs::symlink_metadata(&victim).unwrap();
+    assert!(
+        meta.file_type().is_file(),
+        "the victim is still a plain file"
+    );
+    assert_eq!(
+        fs::read_to_string(&victim).unwrap(),
+        VICTIM_TEXT,
+        "backup_count {backup_count}, link at .{planted_at}: the victim was written"
+    );
+    assert_eq!(meta.permissions().mode() & 0o777, 0o644);
+    let beside: Vec<_> = fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside.len(), 2, "nothing new beside the victim: {beside:?}");
+    // No log file is the victim under another name.
+    for file in files_of(&path) {
+        if let Ok(target) = fs::read_link(&file) {
+            assert_eq!(target, victim, "only the planted link points out");
+        }
+    }
+}
+
+#[test]
+fn a_symlink_at_the_first_backup_never_leads_to_the_victim() {
+    planted_backup_symlink(3, 1);
+}
+
+#[test]
+fn a_symlink_at_the_oldest_backup_never_leads_to_the_victim() {
+    planted_backup_symlink(3, 3);
+}
+
+#[test]
+fn a_symlink_above_the_backup_count_never_leads_to_the_victim() {
+    planted_backup_symlink(2, 3);
+}
+
+#[test]
+fn a_symlink_with_a_single_backup_never_leads_to_the_victim() {
+    planted_backup_symlink(1, 1);
+}
+
+#[test]
+fn a_symlink_with_no_backups_never_leads_to_the_victim() {
+    planted_backup_symlink(0, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forged lines
+
+const FORGED: &str = "\n2025-01-01 00:00:00.000 - app - ERROR - forged";
+
+fn hostile_messages() -> Vec<String> {
+    vec![
+        format!("login failed for user x{FORGED}"),
+        format!("crlf\r{FORGED}\r\n2025-01-01 00:00:00.000 - app - ERROR - forged too"),
+        "ansi \x1b[2J\x1b[1;31mred\x1b[0m \x1b]0;title\x07".to_owned(),
+        "nul \0 and del \x7f and bell \x07".to_owned(),
+        "c1 \u{85}next line\u{9b}31m csi".to_owned(),
+        "tab\tstays".to_owned(),
+        "plain".to_owned(),
+    ]
+}
+
+/// Checks `text` holds exactly `records` lines, each a record line starting with today's
+/// timestamp, and none of the forbidden bytes raw.
+fn assert_one_line_per_record(text: &str, records: usize, what: &str) {
+    let lines: Vec<&str> = text.split_terminator('\n').collect();
+    assert_eq!(lines.len(), records, "{what}: lines {lines:#?}");
+    for line in &lines {
+        assert!(!line.contains('\r'), "{what}: raw CR in {line:?}");
+        assert!(!line.contains('\x1b'), "{what}: raw ESC in {line:?}");
+        assert!(!line.contains('\0'), "{what}: raw NUL in {line:?}");
+        assert!(!line.contains('\x07'), "{what}: raw BEL in {line:?}");
+        assert!(!line.contains('\u{85}'), "{what}: raw NEL in {line:?}");
+        assert!(!line.contains('\u{9b}'), "{what}: raw CSI in {line:?}");
+        assert!(!line.starts_with("2025-01-01"), "{what}: forged {line:?}");
+    }
+}
+
+#[test]
+fn messages_cannot_forge_lines_in_a_file() {
+    let root = tempfile::tempdir().unwrap();
+    let text_sink = RotatingFileSink::builder("Forge")
+        .dir(root.path())
+        .build()
+        .unwrap();
+    let json_sink = RotatingFileSink::builder("ForgeJson")
+        .dir(root.path())
+        .formatter(JsonFormatter::new())
+        .build()
+        .unwrap();
+    let multi_sink = RotatingFileSink::builder("ForgeMulti")
+        .dir(root.path())
+        .formatter(MillisecondFormatter::new().multiline(true))
+        .build()
+        .unwrap();
+    let (text_path, json_path, multi_path) =
+        (text_sink.path(), json_sink.path(), multi_sink.path());
+    // Through the process-wide tree and `log::info!`, as an application logs.
+    // On the root: the target below, which is no logger name, is handled there.
+    LoggerTree::setup(
+        "",
+        SetupOptions::new()
+            .level(LevelFilter::Info)
+            .sink(text_sink)
+            .sink(json_sink)
+            .sink(multi_sink),
+    )
+    .unwrap();
+    let hostile = hostile_messages();
+    for message in &hostile {
+        log::info!(target: "app", "{message}");
+        log::warn!(target: "app::web", user = message.as_str(); "key-value");
+    }
+    // A target that is no logger name is shown as given: it is escaped too.
+    let tree = LoggerTree::global();
+    log::Log::log(
+        tree,
+        &log::Record::builder()
+            .target(&format!("app{FORGED}"))
+            .level(log::Level::Error)
+            .args(format_args!("target"))
+            .build(),
+    );
+    tree.flush().unwrap();
+
+    let records = hostile.len() * 2 + 1;
+    let text = fs::read_to_string(&text_path).unwrap();
+    assert_one_line_per_record(&text, records, "millisecond");
+    let json = fs::read_to_string(&json_path).unwrap();
+    assert_one_line_per_record(&json, records, "json");
+    for line in json.lines() {
+        assert!(line.starts_with('{') && line.ends_with('}'), "{line:?}");
+    }
+    // Multiline: continuation lines are indented, so every line that is not indented is a
+    // record of its own.
+    let multi = fs::read_to_string(&multi_path).unwrap();
+    let starts = multi.lines().filter(|l| !l.starts_with("    ")).count();
+    assert_eq!(starts, records, "multiline: {multi}");
+    assert!(
+        !multi.contains('\x1b') && !multi.contains('\r'),
+        "{multi:?}"
+    );
+    for line in multi.lines() {
+        assert!(!line.starts_with("2025-01-01"), "multiline forged {line:?}");
+    }
+}
