@@ -19,11 +19,13 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
+use logtree_core::{Error, LevelFilter, LoggerTree, Record, SetupOptions, Sink, SinkId};
 use logtree_sinks::{FlushPolicy, RotatingFileSink};
 
 const MARKER: &str = "RELIABILITY_CRASH_DIR";
 const MODE: &str = "RELIABILITY_CRASH_MODE";
+/// The first record number of a restarted child.
+const START: &str = "RELIABILITY_CRASH_START";
 const STEM: &str = "Crash";
 /// The killed child logs at most this many records; the parent kills it well before.
 const MAX_RECORDS: u64 = 1_000_000;
@@ -117,8 +119,9 @@ fn child() {
             )),
         )
         .unwrap();
+        let start: u64 = std::env::var(START).map_or(0, |s| s.parse().unwrap());
         let mut out = std::io::stdout().lock();
-        for i in 0..MAX_RECORDS {
+        for i in start..start + MAX_RECORDS {
             log::info!(target: "crash", "record {i}");
             // The call has returned: say so (one line, flushed, through the pipe).
             writeln!(out, "returned {i}").unwrap();
@@ -133,11 +136,16 @@ fn child() {
     };
     let sink = file_sink(dir, policy, 0);
     let path = sink.path();
-    LoggerTree::setup(
-        "crash",
-        SetupOptions::new().level(LevelFilter::Info).sink(sink),
-    )
-    .unwrap();
+    let (mode, stuck) = match mode.strip_suffix("_stuck") {
+        Some(mode) => (mode.to_owned(), true),
+        None => (mode, false),
+    };
+    let mut options = SetupOptions::new().level(LevelFilter::Info);
+    if stuck {
+        // Attached first, so the tree's flush reaches it before the file.
+        options = options.sink(StuckOnFlush);
+    }
+    LoggerTree::setup("crash", options.sink(sink)).unwrap();
     for i in 0..BUFFERED_RECORDS {
         log::info!(target: "crash", "record {i}");
     }
@@ -157,6 +165,23 @@ fn child() {
     }
 }
 
+/// A custom sink whose `flush` never returns (a full pipe, a hung network peer).
+struct StuckOnFlush;
+
+impl Sink for StuckOnFlush {
+    fn id(&self) -> SinkId {
+        SinkId::new("stuck-on-flush")
+    }
+    fn log(&self, _: &Record<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), Error> {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
 fn child_command(dir: &Path, mode: &str) -> Command {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
@@ -172,56 +197,72 @@ fn child_command(dir: &Path, mode: &str) -> Command {
     command
 }
 
+/// Runs the logging child from record `start` until it has reported `kill_at` records, kills it
+/// with SIGKILL, and returns the last number it reported.
+fn life_until_killed(dir: &Path, start: u64, kill_at: u64) -> u64 {
+    let mut child = child_command(dir, "kill")
+        .env(START, start.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    let mut last_returned = None;
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(n) = line.strip_prefix("returned ") {
+            let n: u64 = n.parse().unwrap();
+            last_returned = Some(n);
+            if n + 1 >= start + kill_at {
+                break;
+            }
+        }
+        assert!(began.elapsed() < DEADLINE, "the child is too slow");
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the child was not killed");
+    last_returned.expect("the child reported no record")
+}
+
+/// Checks the records on disk are exactly 0, 1, 2, ... and at least `through`.
+fn assert_contiguous(dir: &Path, through: u64, context: &str) -> u64 {
+    let numbers = numbers_on_disk(dir);
+    let logged = numbers.len() as u64;
+    assert!(
+        logged > through,
+        "{context}: record {through} had returned but only {logged} records are on disk"
+    );
+    for (expected, &found) in numbers.iter().enumerate() {
+        assert_eq!(
+            found, expected as u64,
+            "{context}: record {found} where {expected} was due (lost or duplicated)"
+        );
+    }
+    logged
+}
+
 #[test]
 fn sigkill_loses_no_record_whose_call_returned() {
     let seed = seed();
     println!("LOGTREE_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     for round in 0..KILLS {
-        let kill_at = 1 + rng.next() % 20_000;
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("logs");
-        let mut child = child_command(&dir, "kill")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        let mut last_returned = None;
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if let Some(n) = line.strip_prefix("returned ") {
-                let n: u64 = n.parse().unwrap();
-                last_returned = Some(n);
-                if n + 1 >= kill_at {
-                    break;
-                }
-            }
-            assert!(start.elapsed() < DEADLINE, "the child is too slow");
-        }
-        child.kill().unwrap(); // SIGKILL on Unix
-        let status = child.wait().unwrap();
-        drop(lines);
-        let last_returned = last_returned.expect("the child reported no record");
-        assert!(!status.success(), "round {round}: the child was not killed");
-
-        let numbers = numbers_on_disk(&dir);
-        let logged = numbers.len() as u64;
-        assert!(
-            logged > last_returned,
-            "round {round} (seed {seed}): record {last_returned} had returned but only {logged} records are on disk"
-        );
-        // Every record from 0, once each, in order: nothing lost at a roll-over either.
-        for (expected, &found) in numbers.iter().enumerate() {
-            assert_eq!(
-                found, expected as u64,
-                "round {round} (seed {seed}): record {found} where {expected} was due"
-            );
-        }
+        // Killed once, restarted on the same files (appending, its size counted), killed again.
+        let first_kill = 1 + rng.next() % 20_000;
+        let last = life_until_killed(&dir, 0, first_kill);
+        let context = format!("round {round} (seed {seed}), first life");
+        let logged = assert_contiguous(&dir, last, &context);
+        let second_kill = 1 + rng.next() % 20_000;
+        let last_again = life_until_killed(&dir, logged, second_kill);
+        let context = format!("round {round} (seed {seed}), after the restart");
+        let total = assert_contiguous(&dir, last_again, &context);
         let files = std::fs::read_dir(&dir).unwrap().count();
         println!(
-            "round {round}: killed after record {last_returned} returned (target {kill_at}); {logged} records on disk in {files} files"
+            "round {round}: killed after record {last} returned, restarted, killed after record {last_again}; {total} records on disk in {files} files"
         );
     }
 }
@@ -229,7 +270,29 @@ fn sigkill_loses_no_record_whose_call_returned() {
 fn run_buffered(mode: &str) -> std::process::ExitStatus {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("logs");
-    let output = child_command(&dir, mode).output().unwrap();
+    let (out, err) = (root.path().join("out"), root.path().join("err"));
+    let mut child = child_command(&dir, mode)
+        .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(&err).unwrap()))
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if began.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{mode}: the child did not end within {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20)); // polling a deadline
+    };
+    let output = std::process::Output {
+        status,
+        stdout: std::fs::read(&out).unwrap(),
+        stderr: std::fs::read(&err).unwrap(),
+    };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -237,12 +300,15 @@ fn run_buffered(mode: &str) -> std::process::ExitStatus {
         "{mode}: the buffer was written before the ending: {stderr}"
     );
     let numbers = numbers_on_disk(&dir);
-    assert_eq!(
-        numbers,
-        (0..BUFFERED_RECORDS).collect::<Vec<_>>(),
-        "{mode}: records lost at the ending ({} of {BUFFERED_RECORDS} on disk)\n{stdout}\n{stderr}",
-        numbers.len()
-    );
+    let expected: Vec<u64> = (0..BUFFERED_RECORDS).collect();
+    if numbers != expected {
+        let first_wrong = numbers.iter().zip(&expected).position(|(a, b)| a != b);
+        panic!(
+            "{mode}: {} of {BUFFERED_RECORDS} records on disk, first out of place at {first_wrong:?}\n{stdout}\n{}",
+            numbers.len(),
+            &stderr[..stderr.len().min(2000)]
+        );
+    }
     output.status
 }
 
@@ -267,5 +333,29 @@ fn buffered_records_survive_process_exit() {
 #[test]
 fn buffered_records_survive_a_return_from_main() {
     let status = run_buffered("return");
+    assert!(status.success(), "{status}");
+}
+
+// A custom sink stuck in `flush` must neither keep the process alive nor cost the other sinks
+// their buffered records.
+
+#[test]
+#[ignore = "bug: the exit/panic flush runs the sinks in turn on one thread; a sink stuck in flush before the file sink loses the file's buffered records"]
+fn a_stuck_sink_does_not_keep_a_panicking_process_alive_or_lose_the_files_records() {
+    let status = run_buffered("panic_stuck");
+    assert!(!status.success());
+}
+
+#[test]
+#[ignore = "bug: the exit/panic flush runs the sinks in turn on one thread; a sink stuck in flush before the file sink loses the file's buffered records"]
+fn a_stuck_sink_does_not_keep_an_exiting_process_alive_or_lose_the_files_records() {
+    let status = run_buffered("exit_stuck");
+    assert_eq!(status.code(), Some(7));
+}
+
+#[test]
+#[ignore = "bug: the exit/panic flush runs the sinks in turn on one thread; a sink stuck in flush before the file sink loses the file's buffered records"]
+fn a_stuck_sink_does_not_keep_a_returning_process_alive_or_lose_the_files_records() {
+    let status = run_buffered("return_stuck");
     assert!(status.success(), "{status}");
 }
