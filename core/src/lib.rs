@@ -48,7 +48,9 @@ mod tree;
 
 pub use error::Error;
 pub use error_handler::{ErrorHandler, StderrErrorHandler};
-pub use formatter::{write_args, write_key_values, Formatter, PlainFormatter};
+pub use formatter::{
+    for_each_key_value, write_args, write_display, write_key_values, Formatter, PlainFormatter,
+};
 pub use level::{AtomicLevelFilter, Level, LevelFilter};
 pub use memory::MemorySink;
 pub use name::{target_to_name, validate_name};

@@ -5,9 +5,9 @@ use logtree_core::{Error, Formatter, Record};
 
 use crate::digits::{write_i64, write_u64};
 use crate::escape::{escape_from, Mode};
-use crate::fmt_buf::{write_args, write_display};
 use crate::kv as kvs;
 use crate::timestamp::{Clock, Zone};
+use logtree_core::{write_args, write_display};
 
 /// Formats each record as one JSON object on one line, for log collectors:
 ///
@@ -116,7 +116,7 @@ impl Formatter for JsonFormatter {
         write_u64(out, record.thread_id());
 
         let mut first = true;
-        kvs::for_each(record.key_values(), |key, value| {
+        logtree_core::for_each_key_value(record.key_values(), |key, value| {
             out.extend_from_slice(if first { br#","fields":{"# } else { b"," });
             first = false;
             write_str(out, key.as_str());

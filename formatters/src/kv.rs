@@ -5,42 +5,7 @@ use logtree_core::log::kv;
 use logtree_core::Error;
 
 use crate::escape::{escape_from, needs_quotes, Mode};
-use crate::fmt_buf::write_display;
-
-/// Calls `f` with each key-value of `source`, in the caller's order, and hands back `f`'s own
-/// error (the `log` visitor can only carry its own).
-pub(crate) fn for_each(
-    source: &dyn kv::Source,
-    f: impl FnMut(kv::Key<'_>, kv::Value<'_>) -> Result<(), Error>,
-) -> Result<(), Error> {
-    struct Visitor<F> {
-        f: F,
-        failed: Option<Error>,
-    }
-    impl<'kvs, F> kv::VisitSource<'kvs> for Visitor<F>
-    where
-        F: FnMut(kv::Key<'_>, kv::Value<'_>) -> Result<(), Error>,
-    {
-        fn visit_pair(
-            &mut self,
-            key: kv::Key<'kvs>,
-            value: kv::Value<'kvs>,
-        ) -> Result<(), kv::Error> {
-            (self.f)(key, value).map_err(|err| {
-                self.failed = Some(err);
-                kv::Error::msg("formatting a key-value failed")
-            })
-        }
-    }
-
-    let mut visitor = Visitor { f, failed: None };
-    match source.visit(&mut visitor) {
-        Ok(()) => Ok(()),
-        Err(err) => Err(visitor.failed.unwrap_or_else(|| Error::Format {
-            reason: err.to_string(),
-        })),
-    }
-}
+use logtree_core::{for_each_key_value, write_display};
 
 /// Appends a value as text: a string as it is, anything else through its `Display`.
 #[inline]
@@ -59,7 +24,7 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &kv::Value<'_>) -> Result<()
 /// always escaped onto one line. Keys are written as given (the `log` macros only accept
 /// identifiers), control characters escaped.
 pub(crate) fn write_text(out: &mut Vec<u8>, source: &dyn kv::Source) -> Result<(), Error> {
-    for_each(source, |key, value| {
+    for_each_key_value(source, |key, value| {
         out.push(b' ');
         let key_start = out.len();
         out.extend_from_slice(key.as_str().as_bytes());

@@ -44,7 +44,6 @@
 
 mod digits;
 mod escape;
-mod fmt_buf;
 mod json;
 mod kv;
 mod millisecond;

@@ -3,9 +3,9 @@
 use logtree_core::{Error, Formatter, Record};
 
 use crate::escape::{escape_from, Mode};
-use crate::fmt_buf::write_args;
 use crate::kv;
 use crate::timestamp::{Clock, Zone};
+use logtree_core::write_args;
 
 /// Formats `YYYY-MM-DD HH:MM:SS.mmm - logger - LEVEL - message key=value\n`, the line of
 /// Python's `%(asctime)s.%(msecs)03d - %(name)s - %(levelname)s - %(message)s`; the default

@@ -19,7 +19,7 @@ use chrono::{DateTime, Datelike, FixedOffset, Local, Offset, TimeZone, Timelike}
 use logtree_core::Error;
 
 use crate::digits::{three, two, write_i64};
-use crate::fmt_buf::write_display;
+use logtree_core::write_display;
 
 mod cache;
 

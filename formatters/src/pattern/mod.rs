@@ -6,9 +6,9 @@ use logtree_core::{Error, Formatter, Record};
 
 use crate::digits::{three, write_u64};
 use crate::escape::{escape_from, Mode};
-use crate::fmt_buf::write_args;
 use crate::kv;
 use crate::timestamp::{Clock, Stamp, Zone};
+use logtree_core::write_args;
 use parse::Segment;
 
 /// Formats records with a layout of placeholders, parsed once when the formatter is built.
