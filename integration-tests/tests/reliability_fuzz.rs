@@ -99,18 +99,23 @@ proptest! {
     fn logger_names_are_accepted_or_refused_with_a_typed_error(name in names()) {
         let tree = LoggerTree::new();
         let mem = MemorySink::new();
+        // Names holding `:` may be taken as given or mapped (`::` to `.`) or refused; any other
+        // name is accepted exactly when `validate_name` accepts it.
+        let mapped = logtree_core::target_to_name(&name).into_owned();
+        let colons = name.contains(':');
         let valid = validate_name(&name).is_ok();
         match tree.setup_logger(&name, SetupOptions::new().level(LevelFilter::Info).sink(mem.clone())) {
             Ok(logger) => {
-                prop_assert!(valid);
-                prop_assert_eq!(logger.name(), name.as_str());
+                prop_assert!(valid || colons);
+                prop_assert!(validate_name(logger.name()).is_ok());
+                prop_assert!(logger.name() == name || logger.name() == mapped, "{:?}", logger.name());
                 logger.info(format_args!("direct"));
                 prop_assert_eq!(mem.len(), 1);
                 prop_assert!(tree.logger(&name).unwrap().same_as(&logger));
             }
             Err(Error::InvalidName { name: refused, .. }) => {
-                prop_assert!(!valid);
-                prop_assert_eq!(refused, name.clone());
+                prop_assert!(!valid || colons);
+                prop_assert!(refused == name || refused == mapped, "{refused:?}");
                 prop_assert_eq!(tree.logger_names(), vec![String::new()], "nothing changed");
             }
             Err(other) => prop_assert!(false, "not a typed name error: {other}"),
@@ -486,5 +491,76 @@ proptest! {
                 allowed.display()
             );
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Found by the fuzzing above: inputs accepted where they should map or be refused
+
+/// `module_path!()` gives `app::db`; a logger set up under that name must receive the records
+/// of target `app::db` (which the bridge maps to `app.db`), or the name must be refused.
+#[test]
+#[ignore = "bug: LoggerTree::setup_logger(\"app::db\") creates a logger literally named `app::db` that no `log` record reaches (targets map to `app.db`)"]
+fn a_name_written_with_colons_is_mapped_or_refused() {
+    let tree = LoggerTree::new();
+    let mem = MemorySink::new();
+    let set_up = tree.setup_logger(
+        "app::db",
+        SetupOptions::new()
+            .level(LevelFilter::Info)
+            .sink(mem.clone()),
+    );
+    match set_up {
+        Err(Error::InvalidName { .. }) => {}
+        Err(other) => panic!("not a typed name error: {other}"),
+        Ok(logger) => {
+            log::Log::log(
+                &tree,
+                &log::Record::builder()
+                    .target("app::db")
+                    .level(log::Level::Error)
+                    .args(format_args!("from module app::db"))
+                    .build(),
+            );
+            assert_eq!(
+                mem.len(),
+                1,
+                "logger {:?} set up from `app::db` never sees the records of `app::db`",
+                logger.name()
+            );
+        }
+    }
+}
+
+/// A configuration file's bad value fails setup with an error naming the file and the key
+/// (README, "Configuration file and environment"), also when the value only proves bad once
+/// the sink is built.
+#[test]
+#[ignore = "bug: flush_interval_ms = 0 and file_stem = \"../x\" pass Config::from_*_str and fail later as InvalidOption without the file or key"]
+fn bad_values_in_a_configuration_file_are_refused_naming_the_file_and_key() {
+    for (text, key) in [
+        (
+            "flush = \"buffered\"\nflush_interval_ms = 0\n",
+            "flush_interval_ms",
+        ),
+        ("file_stem = \"../x\"\n", "file_stem"),
+        ("file_stem = \"\"\n", "file_stem"),
+    ] {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("app.toml");
+        std::fs::write(&file, text).unwrap();
+        let err = Setup::new()
+            .config_file(&file)
+            .dir(root.path().join("logs"))
+            .console(false)
+            .ignore_env()
+            .options()
+            .map(|_| ())
+            .expect_err(text);
+        let message = err.to_string();
+        assert!(
+            message.contains("app.toml") && message.contains(key),
+            "{text:?}: the error names neither the file nor the key: {message}"
+        );
     }
 }
