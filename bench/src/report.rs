@@ -40,7 +40,7 @@ pub fn print(
         disabled_table(&rows);
     }
     if rows.iter().any(|r| r.0 == Workload::W4) {
-        println!("### W4: one record through `a.b.c.d` to a no-op sink on `a`\n");
+        println!("### W4: one record through `a::b::c::d` to a no-op sink on `a`\n");
         println!("| case | ns/record |\n|---|---:|");
         for (_, case, outcome) in rows.iter().filter(|r| r.0 == Workload::W4) {
             println!("| {} | {} |", case.name, cell(outcome, ns_per));
