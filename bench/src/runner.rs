@@ -212,3 +212,61 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>, BoxError> {
     files.sort();
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(i: u64) -> String {
+        format!(
+            "2025-06-27 14:25:23.123 - app.module - INFO - request {i} handled in {} us\n",
+            i % 997
+        )
+    }
+
+    #[test]
+    fn check_files_accounts_for_every_record() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sub = dir.path().join("old");
+        fs::create_dir(&sub).expect("subdirectory");
+        // Records 0..5 with 2 missing, 3 twice, one foreign line and a cut-off last line.
+        let live = [line(0), line(1), line(3)].concat();
+        let backup = [line(3), "garbage\n".to_owned(), line(4)].concat();
+        fs::write(dir.path().join("app.log"), live).expect("write");
+        fs::write(sub.join("app.1.log"), backup + "2025-06-27 14:25").expect("write");
+
+        let check = check_files(dir.path(), 5).expect("check");
+        assert_eq!(check.files, 2);
+        assert_eq!(check.lines, 7);
+        assert_eq!(check.lost, 1);
+        assert_eq!(check.duplicated, 1);
+        assert_eq!(check.malformed, 2);
+        assert_eq!(check.first_malformed.as_deref(), Some("garbage\n"));
+    }
+
+    #[test]
+    fn the_command_line_reaches_the_child() {
+        let args = [
+            "--child",
+            "fern",
+            "--workload",
+            "w3-other",
+            "--count",
+            "1_000",
+        ]
+        .into_iter()
+        .chain(["--backups", "5", "--dir", "/tmp/x"])
+        .map(String::from);
+        match crate::cli::parse(args).expect("valid") {
+            crate::cli::Command::Child(c) => {
+                assert_eq!(c.case, "fern");
+                assert_eq!(c.workload, Workload::W3Other);
+                assert_eq!((c.count, c.backups), (1_000, 5));
+                assert_eq!(c.dir, PathBuf::from("/tmp/x"));
+            }
+            other => panic!("not a child: {other:?}"),
+        }
+        assert!(crate::cli::parse(["--records".to_owned()]).is_err());
+        assert!(crate::cli::parse(["--workloads".to_owned(), "w9".to_owned()]).is_err());
+    }
+}
