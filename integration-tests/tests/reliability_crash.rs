@@ -221,6 +221,7 @@ fn child_command(dir: &Path, mode: &str) -> Command {
             "--nocapture",
             "--quiet",
             "--test-threads=1",
+            "--include-ignored",
         ])
         .env(MARKER, dir)
         .env(MODE, mode);

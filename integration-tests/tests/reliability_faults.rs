@@ -148,6 +148,7 @@ fn child_command(test: &str) -> Command {
             "--nocapture",
             "--quiet",
             "--test-threads=1",
+            "--include-ignored",
         ])
         .env(CHILD, test);
     command
