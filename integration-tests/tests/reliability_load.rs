@@ -12,6 +12,11 @@
 //! with `RELIABILITY_LOAD_DIR` set), because the process-wide tree is one per process. The child
 //! logs and flushes; the parent reads every file back and checks each line.
 //!
+//! In-process tests with explicit trees add: records far larger than `max_bytes` and than the
+//! buffer, mixed with small ones from four threads (never split, alone in their file, order
+//! kept), and local midnight passing under load (each record once, in the old date's files or
+//! the new one's, in order).
+//!
 //! `LOGTREE_STRESS_SCALE` (a factor, default `1`) scales the records per thread, and `max_bytes`
 //! with them so the number of roll-overs stays the same; below 1 the >500 roll-over check is
 //! relaxed to >50.
@@ -448,4 +453,197 @@ fn records_logged_while_their_logger_is_created_are_not_lost() {
         WORKERS * EACH,
         "records lost while their loggers were being created"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// In one process (explicit trees): huge records, and midnight, under concurrent load
+
+/// Every file's records as `(thread, number, length)`, oldest file first; `names` are the
+/// current files oldest first (one per date), each preceded by its backups.
+fn read_in_order(dir: &Path, names: &[String], test: &str) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    for name in names {
+        let mut backups: Vec<u32> = fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                let n = e.unwrap().file_name().into_string().unwrap();
+                n.strip_prefix(&format!("{name}."))?.parse().ok()
+            })
+            .collect();
+        backups.sort_unstable_by(|a, b| b.cmp(a));
+        let files = backups
+            .iter()
+            .map(|k| format!("{name}.{k}"))
+            .chain([name.clone()]);
+        for file in files {
+            let text = fs::read_to_string(dir.join(&file)).unwrap_or_default();
+            assert!(
+                text.is_empty() || text.ends_with('\n'),
+                "{test}: {file} ends mid-line"
+            );
+            for line in text.lines() {
+                let message = line
+                    .split_once(" - INFO - ")
+                    .unwrap_or_else(|| panic!("{test}: torn line in {file}: {line:.80}"))
+                    .1;
+                let (t, rest) = message.strip_prefix('t').unwrap().split_once(" r").unwrap();
+                let (i, pad) = rest.split_once(' ').unwrap_or((rest, ""));
+                assert!(
+                    pad.bytes().all(|b| b == b'x'),
+                    "{test}: merged line in {file}"
+                );
+                out.push((t.parse().unwrap(), i.parse().unwrap(), line.len()));
+            }
+        }
+    }
+    out
+}
+
+fn assert_each_once_in_order(records: &[(usize, usize, usize)], threads: usize, each: usize) {
+    let mut next = vec![0; threads];
+    for &(t, i, _) in records {
+        assert_eq!(
+            i, next[t],
+            "thread {t}: record {i} where {} was due",
+            next[t]
+        );
+        next[t] += 1;
+    }
+    assert_eq!(next, vec![each; threads], "records missing");
+}
+
+/// Records far larger than `max_bytes` and than the buffer, mixed with small ones from four
+/// threads: each is written whole, alone in its file, and order is kept.
+#[test]
+fn huge_records_are_never_split_and_keep_their_order() {
+    const THREADS: usize = 4;
+    const EACH: usize = 300;
+    const MAX_BYTES: u64 = 64 * 1024;
+    for policy in [FlushPolicy::EveryRecord, buffered()] {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = RotatingFileSink::builder("Huge")
+            .dir(dir.path())
+            .max_bytes(MAX_BYTES)
+            .backup_count(10_000)
+            .flush_policy(policy)
+            .build()
+            .unwrap();
+        let name = sink
+            .path()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let tree = LoggerTree::new();
+        let errors = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = Arc::clone(&errors);
+        tree.set_error_handler(move |err| seen.lock().unwrap().push(err.to_string()));
+        let app = tree
+            .setup_logger(
+                "app",
+                SetupOptions::new().level(LevelFilter::Info).sink(sink),
+            )
+            .unwrap();
+        let huge = "x".repeat(100 * 1024);
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let (app, huge) = (app.clone(), huge.as_str());
+                s.spawn(move || {
+                    for i in 0..EACH {
+                        let pad = if i % 10 == 3 { huge } else { "" };
+                        app.info(format_args!("t{t} r{i} {pad}"));
+                    }
+                });
+            }
+        });
+        tree.flush().unwrap();
+        assert!(
+            errors.lock().unwrap().is_empty(),
+            "{:?}",
+            errors.lock().unwrap()
+        );
+        let records = read_in_order(dir.path(), &[name.clone()], "huge");
+        assert_each_once_in_order(&records, THREADS, EACH);
+        // Only a record larger than max_bytes makes a file larger, and it is alone there.
+        for entry in fs::read_dir(dir.path()).unwrap() {
+            let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+            assert!(
+                text.len() as u64 <= MAX_BYTES || text.lines().count() == 1,
+                "{policy:?}: a file of {} bytes holds {} lines",
+                text.len(),
+                text.lines().count()
+            );
+        }
+    }
+}
+
+/// Four threads log while the sink's clock passes local midnight: every record is in the old
+/// date's files or the new date's, once, and each thread's records stay in order (old date
+/// first), with size roll-overs on both dates.
+#[test]
+fn midnight_under_load_loses_nothing() {
+    use std::sync::atomic::AtomicI64;
+    const THREADS: usize = 4;
+    const EACH: usize = 20_000;
+    for policy in [FlushPolicy::EveryRecord, buffered()] {
+        let dir = tempfile::tempdir().unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 6, 7).unwrap();
+        let at = |date: chrono::NaiveDate, h, m, sec| {
+            use chrono::TimeZone;
+            chrono::Local
+                .from_local_datetime(&date.and_hms_opt(h, m, sec).unwrap())
+                .earliest()
+                .unwrap()
+                .timestamp()
+        };
+        let now = Arc::new(AtomicI64::new(at(day, 23, 59, 0)));
+        let clock_now = Arc::clone(&now);
+        let clock = move || {
+            std::time::UNIX_EPOCH + Duration::from_secs(clock_now.load(Ordering::SeqCst) as u64)
+        };
+        let sink = RotatingFileSink::builder("Midnight")
+            .dir(dir.path())
+            .max_bytes(64 * 1024)
+            .backup_count(10_000)
+            .roll_at_midnight(true)
+            .flush_policy(policy)
+            .clock(clock)
+            .build()
+            .unwrap();
+        let tree = LoggerTree::new();
+        let app = tree
+            .setup_logger(
+                "app",
+                SetupOptions::new().level(LevelFilter::Info).sink(sink),
+            )
+            .unwrap();
+        let logged = AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let (app, logged) = (app.clone(), &logged);
+                s.spawn(move || {
+                    for i in 0..EACH {
+                        app.info(format_args!("t{t} r{i}"));
+                        logged.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+            // Midnight passes once about a third of the records are written.
+            let start = Instant::now();
+            while logged.load(Ordering::Relaxed) < (THREADS * EACH / 3) as u64 {
+                assert!(start.elapsed() < Duration::from_secs(120), "too slow");
+                std::thread::yield_now();
+            }
+            now.store(at(day.succ_opt().unwrap(), 0, 0, 1), Ordering::SeqCst);
+        });
+        tree.flush().unwrap();
+        let names = [day, day.succ_opt().unwrap()]
+            .map(|d| format!("Midnight_{}.log", d.format("%Y-%m-%d")));
+        let records = read_in_order(dir.path(), &names, "midnight");
+        assert_each_once_in_order(&records, THREADS, EACH);
+        for name in &names {
+            assert!(dir.path().join(name).exists(), "{policy:?}: {name} missing");
+        }
+    }
 }
