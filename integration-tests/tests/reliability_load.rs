@@ -563,7 +563,7 @@ fn huge_records_are_never_split_and_keep_their_order() {
             "{:?}",
             errors.lock().unwrap()
         );
-        let records = read_in_order(dir.path(), &[name.clone()], "huge");
+        let records = read_in_order(dir.path(), std::slice::from_ref(&name), "huge");
         assert_each_once_in_order(&records, THREADS, EACH);
         // Only a record larger than max_bytes makes a file larger, and it is alone there.
         for entry in fs::read_dir(dir.path()).unwrap() {
