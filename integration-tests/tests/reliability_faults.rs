@@ -11,6 +11,11 @@
 //!   root, skipped with a note otherwise; both flush policies): only the records whose call
 //!   reported the failure are missing, no line is torn, and logging recovers once space
 //!   returns; a custom sink writing to `/dev/full`, and a sink that fails on demand;
+//! - the console's reader gone (EPIPE on every write): reported, the program and the other sinks
+//!   go on;
+//! - a directory planted at a backup's name: the failed roll-over is reported and no record is
+//!   lost; a message whose `Display` panics (or fails: ignored for now, see the bug) leaves no
+//!   partial line; records from thread-local destructors and after `shutdown` are delivered;
 //! - a panicking sink, and a sink that blocks: the others get every record; a blocked sink stalls
 //!   only the thread whose record it holds (and that record's later sinks), not other threads,
 //!   setup, level changes or `flush`;
@@ -1196,4 +1201,78 @@ fn records_from_thread_local_destructors_and_after_shutdown_are_delivered() {
         ]
     );
     assert!(errors_of(&errors).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The console's reader goes away
+
+/// The console sink writes to a pipe nobody reads any more (the reader of `app | head` has
+/// exited): each write fails with EPIPE, which is reported, and the program and its other sinks
+/// go on (Rust programs ignore SIGPIPE).
+#[test]
+fn a_closed_console_pipe_is_reported_and_the_other_sinks_go_on() {
+    const TEST: &str = "a_closed_console_pipe_is_reported_and_the_other_sinks_go_on";
+    const RECORDS: usize = 2_000;
+    if is_child(TEST) {
+        let report = PathBuf::from(std::env::var_os(CHILD_DIR).unwrap()).join("report");
+        let (tree, errors) = collecting_tree();
+        let mem = MemorySink::new();
+        let console = logtree_sinks::ConsoleSink::builder()
+            .stderr()
+            .color(logtree_sinks::ColorMode::Never)
+            .build();
+        let app = tree
+            .setup_logger(
+                "app",
+                SetupOptions::new()
+                    .level(LevelFilter::Info)
+                    .sink(console)
+                    .sink(mem.clone()),
+            )
+            .unwrap();
+        for i in 0..RECORDS {
+            app.info(format_args!("record {i:05}"));
+        }
+        let errs = errors_of(&errors);
+        let epipe = errs.iter().filter(|e| e.os == Some(libc::EPIPE)).count();
+        fs::write(
+            report,
+            format!("errors={} epipe={epipe} mem={}", errs.len(), mem.len()),
+        )
+        .unwrap();
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let mut child = child_command(TEST)
+        .env(CHILD_DIR, root.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take()); // the reader goes away at once
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "the child hangs on a closed pipe"
+        );
+        std::thread::sleep(Duration::from_millis(10)); // polling a deadline
+    };
+    assert!(status.success(), "{status}");
+    let report = fs::read_to_string(root.path().join("report")).unwrap();
+    let field = |name: &str| -> usize {
+        report
+            .split(' ')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(field("mem"), RECORDS, "{report}");
+    assert!(field("epipe") > 0, "EPIPE reported: {report}");
+    assert_eq!(field("errors"), field("epipe"), "{report}");
+    println!("closed console pipe: {report}");
 }

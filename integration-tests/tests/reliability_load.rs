@@ -647,3 +647,86 @@ fn midnight_under_load_loses_nothing() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The console under load
+
+const CONSOLE_MARKER: &str = "RELIABILITY_LOAD_CONSOLE";
+
+/// Eight threads log to a `ConsoleSink` on stdout (a pipe) while the main thread prints with
+/// `println!`: every line comes out whole, each record once, each thread's in order.
+#[test]
+fn console_lines_never_interleave_under_load() {
+    const TEST: &str = "console_lines_never_interleave_under_load";
+    const THREADS: usize = 8;
+    const EACH: usize = 5_000;
+    if std::env::var_os(CONSOLE_MARKER).is_some() {
+        let tree = LoggerTree::new();
+        let console = logtree_sinks::ConsoleSink::builder()
+            .color(logtree_sinks::ColorMode::Never)
+            .build();
+        let app = tree
+            .setup_logger(
+                "con",
+                SetupOptions::new().level(LevelFilter::Info).sink(console),
+            )
+            .unwrap();
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let app = app.clone();
+                s.spawn(move || {
+                    for i in 0..EACH {
+                        app.info(format_args!("t{t} r{i}"));
+                    }
+                });
+            }
+            for k in 0..EACH {
+                println!("noise {k}");
+            }
+        });
+        return;
+    }
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            TEST,
+            "--exact",
+            "--nocapture",
+            "--quiet",
+            "--test-threads=1",
+        ])
+        .env(CONSOLE_MARKER, "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let mut next = [0usize; THREADS];
+    let mut noise = 0;
+    for line in stdout.lines() {
+        if let Some(k) = line.strip_prefix("noise ") {
+            assert_eq!(k.parse::<usize>().ok(), Some(noise), "torn line {line:?}");
+            noise += 1;
+            continue;
+        }
+        if line.is_empty()
+            || line == "."
+            || line.starts_with("running ")
+            || line.starts_with("test result")
+        {
+            continue;
+        }
+        let message = line
+            .split_once(" - con - INFO - ")
+            .unwrap_or_else(|| panic!("torn or merged line {line:?}"))
+            .1;
+        let (t, i) = message.strip_prefix('t').unwrap().split_once(" r").unwrap();
+        let (t, i): (usize, usize) = (t.parse().unwrap(), i.parse().unwrap());
+        assert_eq!(
+            i, next[t],
+            "thread {t}: record {i} where {} was due",
+            next[t]
+        );
+        next[t] += 1;
+    }
+    assert_eq!(next, [EACH; THREADS]);
+    assert_eq!(noise, EACH);
+}
