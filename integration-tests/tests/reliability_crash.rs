@@ -383,21 +383,18 @@ fn buffered_records_of_an_explicit_tree_survive_exit_once_it_is_shut_down() {
 // their buffered records.
 
 #[test]
-#[ignore = "bug: the exit/panic flush runs the sinks in turn on one thread; a sink stuck in flush before the file sink loses the file's buffered records"]
 fn a_stuck_sink_does_not_keep_a_panicking_process_alive_or_lose_the_files_records() {
     let status = run_buffered("panic_stuck");
     assert!(!status.success());
 }
 
 #[test]
-#[ignore = "bug: the exit/panic flush runs the sinks in turn on one thread; a sink stuck in flush before the file sink loses the file's buffered records"]
 fn a_stuck_sink_does_not_keep_an_exiting_process_alive_or_lose_the_files_records() {
     let status = run_buffered("exit_stuck");
     assert_eq!(status.code(), Some(7));
 }
 
 #[test]
-#[ignore = "bug: the exit/panic flush runs the sinks in turn on one thread; a sink stuck in flush before the file sink loses the file's buffered records"]
 fn a_stuck_sink_does_not_keep_a_returning_process_alive_or_lose_the_files_records() {
     let status = run_buffered("return_stuck");
     assert!(status.success(), "{status}");

@@ -1136,7 +1136,6 @@ fn a_panicking_display_in_a_message_is_reported_and_leaves_no_partial_line() {
 }
 
 #[test]
-#[ignore = "bug: core write_args formats through io::Write on Vec<u8>, which panics when a Display returns Err; must be Error::Format"]
 fn a_failing_display_in_a_message_is_a_format_error_and_leaves_no_partial_line() {
     let errs = log_broken_displays(false);
     // `write_args` promises `Error::Format` ("cannot format record: ..."), not a panic.

@@ -500,7 +500,6 @@ proptest! {
 /// `module_path!()` gives `app::db`; a logger set up under that name must receive the records
 /// of target `app::db` (which the bridge maps to `app.db`), or the name must be refused.
 #[test]
-#[ignore = "bug: LoggerTree::setup_logger(\"app::db\") creates a logger literally named `app::db` that no `log` record reaches (targets map to `app.db`)"]
 fn a_name_written_with_colons_is_mapped_or_refused() {
     let tree = LoggerTree::new();
     let mem = MemorySink::new();

@@ -401,7 +401,6 @@ fn buffered_policy_with_levels_and_setups_changing() {
 /// loggers `app.c0`, `app.c1`, ... while four threads log to their targets (a record of a target
 /// whose logger does not exist yet goes to `app`). Every record must arrive.
 #[test]
-#[ignore = "bug: core Shared::change publishes a new logger before refreshing it (effective level Warn, no sinks): records logged on it meanwhile are lost"]
 fn records_logged_while_their_logger_is_created_are_not_lost() {
     const LOGGERS: usize = 3_000;
     const WORKERS: usize = 4;

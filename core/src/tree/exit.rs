@@ -6,11 +6,12 @@
 //! every record before the log call returns (the default).
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{mpsc, Once};
+use std::sync::{mpsc, Arc, Once};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::LoggerTree;
+use crate::Sink;
 
 /// Installs the panic hook and the exit handler, once per process.
 pub(super) fn flush_global_tree_at_exit() {
@@ -33,31 +34,42 @@ pub(super) fn flush_global_tree_at_exit() {
 /// pipe, a stuck custom sink) must not keep a panicking or exiting process alive.
 const FLUSH_BUDGET: Duration = Duration::from_secs(2);
 
-/// Flushes the process-wide tree on a helper thread and waits for it at most
-/// [`FLUSH_BUDGET`].
+/// Flushes every sink of the process-wide tree, each on a thread of its own so that a stuck
+/// sink costs the others nothing, and waits for them at most [`FLUSH_BUDGET`] in all.
 fn flush_global_tree() {
+    let shared = &LoggerTree::global().shared;
+    let deadline = Instant::now() + FLUSH_BUDGET;
     let (done, finished) = mpsc::channel();
-    let spawned = thread::Builder::new()
-        .name("logtree-exit-flush".into())
-        .spawn(move || {
-            flush_now();
-            let _ = done.send(());
-        });
-    match spawned {
-        Ok(_) => {
-            let _ = finished.recv_timeout(FLUSH_BUDGET);
+    let mut pending = 0;
+    for sink in shared.all_sinks() {
+        let (done, on_thread) = (done.clone(), Arc::clone(&sink));
+        let spawned = thread::Builder::new()
+            .name("logtree-exit-flush".into())
+            .spawn(move || {
+                flush_sink(&*on_thread);
+                let _ = done.send(());
+            });
+        match spawned {
+            Ok(_) => pending += 1,
+            // No thread to be had: flush here, unbounded, rather than not at all.
+            Err(_) => flush_sink(&*sink),
         }
-        // No thread to be had: flush here, unbounded, rather than not at all.
-        Err(_) => flush_now(),
+    }
+    while pending > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if finished.recv_timeout(left).is_err() {
+            break;
+        }
+        pending -= 1;
     }
 }
 
-fn flush_now() {
+fn flush_sink(sink: &dyn Sink) {
+    let shared = &LoggerTree::global().shared;
     // Failures go to the error handler; a panic here must not cross into the C runtime.
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-        let tree = LoggerTree::global();
-        if let Err(err) = tree.flush() {
-            tree.shared.report(&err);
+        if let Err(err) = shared.guarded(sink, || sink.flush()) {
+            shared.report(&err);
         }
     }));
 }

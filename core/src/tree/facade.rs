@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 use std::sync::OnceLock;
 
 use super::{Logger, LoggerTree, SetupOptions};
-use crate::name::validate_name;
+use crate::name::{target_to_name, validate_name};
 use crate::{Error, Level};
 
 static GLOBAL: OnceLock<LoggerTree> = OnceLock::new();
@@ -45,7 +45,7 @@ impl LoggerTree {
     /// [`Error::InvalidName`] for a bad name, [`Error::FacadeTaken`] when another logger owns
     /// the `log` facade already; nothing is changed in either case.
     pub fn setup(name: &str, opts: SetupOptions) -> Result<Logger, Error> {
-        validate_name(name)?;
+        validate_name(&target_to_name(name))?;
         let tree = LoggerTree::global();
         tree.install_facade()?;
         tree.setup_logger(name, opts)

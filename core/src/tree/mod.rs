@@ -21,7 +21,7 @@ pub use logger::Logger;
 pub use options::SetupOptions;
 
 use crate::error_handler::{ErrorHandler, StderrErrorHandler};
-use crate::name::{parent_name, validate_name};
+use crate::name::{parent_name, target_to_name, validate_name};
 use crate::{Error, LevelFilter, Sink, SinkId};
 use dispatch::RouteMap;
 use node::Node;
@@ -104,7 +104,8 @@ impl LoggerTree {
     }
 
     /// Creates the logger `name` (and any missing ancestor) or returns the existing one, then
-    /// applies `opts`. The Rust twin of Python's `setup_logger(__name__)`, on this tree.
+    /// applies `opts`. The Rust twin of Python's `setup_logger(__name__)`, on this tree. A
+    /// module path is accepted: `app::db` is the logger `app.db`.
     ///
     /// Calling it again for the same name is safe and never attaches a sink twice. A second call
     /// with different options:
@@ -120,6 +121,8 @@ impl LoggerTree {
     /// [`Error::InvalidName`] when `name` breaks the naming rules ([`crate::validate_name`]);
     /// nothing is changed then.
     pub fn setup_logger(&self, name: &str, opts: SetupOptions) -> Result<Logger, Error> {
+        // A module path names the same logger as its dotted form, as for `log` targets.
+        let name = &*target_to_name(name);
         validate_name(name)?;
         let (level, propagate, sinks) = opts.into_parts();
         let node = self.shared.change(|nodes| {
@@ -245,12 +248,14 @@ impl Shared {
         let mut nodes = self.lock_setup();
         let before = nodes.len();
         let result = f(&mut nodes);
-        if nodes.len() != before {
-            self.nodes.store(Arc::new(nodes.clone()));
-        }
+        // Refresh before publishing: a logger must not take records before it has its level
+        // and sinks.
         let mut max = LevelFilter::Off;
         for node in nodes.values() {
             max = max.most_verbose(node.refresh());
+        }
+        if nodes.len() != before {
+            self.nodes.store(Arc::new(nodes.clone()));
         }
         // Routes hold sinks as they were: every change starts a new generation of routes.
         let generation = self.generation.load(Ordering::Relaxed) + 1;
