@@ -535,7 +535,6 @@ fn a_name_written_with_colons_is_mapped_or_refused() {
 /// (README, "Configuration file and environment"), also when the value only proves bad once
 /// the sink is built.
 #[test]
-#[ignore = "bug: flush_interval_ms = 0 and file_stem = \"../x\" pass Config::from_*_str and fail later as InvalidOption without the file or key"]
 fn bad_values_in_a_configuration_file_are_refused_naming_the_file_and_key() {
     for (text, key) in [
         (

@@ -144,13 +144,21 @@ impl FileConfig {
             levels.insert(dotted, level);
         }
         if let Some(stem) = &self.file_stem {
-            if stem.is_empty() {
-                return Err(invalid(
-                    source_name,
-                    Some("file_stem".into()),
-                    "is empty".into(),
-                ));
-            }
+            logtree_sinks::validate_stem(stem).map_err(|err| {
+                let reason = match err {
+                    Error::InvalidOption { reason, .. } => reason,
+                    other => other.to_string(),
+                };
+                invalid(source_name, Some("file_stem".into()), reason)
+            })?;
+        }
+        if self.flush_interval_ms == Some(0) {
+            let reason = "is 0: a buffered record must be allowed to wait at least 1 ms".into();
+            return Err(invalid(
+                source_name,
+                Some("flush_interval_ms".into()),
+                reason,
+            ));
         }
         let format = self
             .format

@@ -215,6 +215,18 @@ fn bad_toml_values_name_the_file_the_key_and_the_place() {
         &["empty"],
     );
     assert_invalid(
+        toml("file_stem = \"../x\""),
+        "app.toml",
+        Some("file_stem"),
+        &["separator"],
+    );
+    assert_invalid(
+        toml("flush_interval_ms = 0"),
+        "app.toml",
+        Some("flush_interval_ms"),
+        &["is 0"],
+    );
+    assert_invalid(
         toml("[levels]\n\"a..b\" = \"info\""),
         "app.toml",
         Some("levels.a..b"),

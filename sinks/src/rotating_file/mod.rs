@@ -25,6 +25,7 @@ pub use builder::{RotatingFileSinkBuilder, DEFAULT_BACKUP_COUNT, DEFAULT_DIR, DE
 pub use builder::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE};
 pub use clock::{Clock, SystemClock};
 pub use flush::FlushPolicy;
+pub use naming::validate_stem;
 
 use crate::line_buffer::with_line_buffer;
 use writer::Writer;

@@ -6,8 +6,17 @@ use std::time::SystemTime;
 use chrono::{DateTime, Local, NaiveDate};
 use logtree_core::Error;
 
-/// Refuses a stem that is empty or that could name a file outside the log directory.
-pub(crate) fn validate_stem(stem: &str) -> Result<(), Error> {
+/// Checks a file stem: refuses one that is empty or that could name a file outside the log
+/// directory (a path separator, `..`).
+///
+/// # Errors
+/// [`Error::InvalidOption`] with the reason.
+///
+/// ```
+/// assert!(logtree_sinks::validate_stem("App").is_ok());
+/// assert!(logtree_sinks::validate_stem("../x").is_err());
+/// ```
+pub fn validate_stem(stem: &str) -> Result<(), Error> {
     let reason = if stem.is_empty() {
         "the file stem is empty"
     } else if stem.contains(['/', '\\']) || stem.chars().any(std::path::is_separator) {
