@@ -10,7 +10,7 @@
 //!   tree's exit hooks can have flushed: a panic (then an abort, so no exit handler runs), a
 //!   panic of the main thread, a return from `main` and `std::process::exit` each leave every
 //!   record on disk; so does each of them with a custom sink stuck in `flush` attached before
-//!   the file (ignored for now: see the bug in those tests).
+//!   the file (the process still ends, and the file's records are written).
 //! - An explicit tree (`LoggerTree::new`) has no exit hook: dropping it or calling `shutdown`
 //!   before `std::process::exit` writes its buffered records (both tested).
 //!

@@ -14,8 +14,8 @@
 //! - the console's reader gone (EPIPE on every write): reported, the program and the other sinks
 //!   go on;
 //! - a directory planted at a backup's name: the failed roll-over is reported and no record is
-//!   lost; a message whose `Display` panics (or fails: ignored for now, see the bug) leaves no
-//!   partial line; records from thread-local destructors and after `shutdown` are delivered;
+//!   lost; a message whose `Display` panics or fails leaves no partial line and is reported
+//!   (a failing one as `Error::Format`, not a panic); records from thread-local destructors and after `shutdown` are delivered;
 //! - a panicking sink, and a sink that blocks: the others get every record; a blocked sink stalls
 //!   only the thread whose record it holds (and that record's later sinks), not other threads,
 //!   setup, level changes or `flush`;
