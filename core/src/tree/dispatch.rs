@@ -132,13 +132,7 @@ impl Shared {
             }
             self.with_route(ts, record.target(), |route| {
                 if route.node.enabled(level) {
-                    let _dispatching = self.enter(ts);
-                    let info = ts.info();
-                    let thread = (info.id, info.name.as_deref());
-                    self.send(
-                        &route.sinks,
-                        &facade_record(record, &route.name, level, thread),
-                    );
+                    self.deliver_facade(ts, route, level, record);
                 }
             });
         });
@@ -153,6 +147,25 @@ impl Shared {
                 );
             }
         }
+    }
+
+    /// The enabled part of [`log_facade`](Self::log_facade), kept out of line so that the
+    /// disabled path stays a small function.
+    #[inline(never)]
+    fn deliver_facade(
+        &self,
+        ts: &ThreadState,
+        route: &Route,
+        level: Level,
+        record: &log::Record<'_>,
+    ) {
+        let _dispatching = self.enter(ts);
+        let info = ts.info();
+        let thread = (info.id, info.name.as_deref());
+        self.send(
+            &route.sinks,
+            &facade_record(record, &route.name, level, thread),
+        );
     }
 
     /// Whether a record of `level` for `target` would be created.
@@ -229,7 +242,9 @@ impl Shared {
         let generation = self.generation.load(Ordering::Acquire);
         if let Ok(slots) = ts.routes.try_borrow() {
             let hit = slots.iter().flatten().find(|slot| {
-                slot.tree == self.id && slot.generation == generation && *slot.target == *target
+                slot.tree == self.id
+                    && slot.generation == generation
+                    && same_text(&slot.target, target)
             });
             if let Some(slot) = hit {
                 return f(&slot.route);
@@ -289,6 +304,26 @@ impl Shared {
     }
 }
 
+/// Text equality for the short targets of the route cache, without a call to `memcmp`: this
+/// comparison runs on every call, disabled ones included.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    // Two overlapping 8-byte words cover any length from 8 to 16.
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .map(|w| u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]))
+    };
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
 /// The record of a `log` facade call, stamped now.
 fn facade_record<'a>(
     origin: &'a log::Record<'a>,
@@ -340,5 +375,34 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
         s.clone()
     } else {
         "a non-string panic payload".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_text;
+
+    #[test]
+    fn same_text_is_string_equality() {
+        let words = [
+            "",
+            "a",
+            "app",
+            "app::db",
+            "app::db:",
+            "app::dbx",
+            "app::db::pool",
+            "app::db::pooL",
+            "app::db::pool::x",
+            "Papp::db::pool::",
+            "app::db::pool::xy",
+            "app::db::pool::xz",
+            "ü::ß",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(same_text(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 }
