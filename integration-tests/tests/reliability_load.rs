@@ -15,7 +15,9 @@
 //! In-process tests with explicit trees add: records far larger than `max_bytes` and than the
 //! buffer, mixed with small ones from four threads (never split, alone in their file, order
 //! kept), and local midnight passing under load (each record once, in the old date's files or
-//! the new one's, in order).
+//! the new one's, in order). Child processes add: console lines under load (never interleaved
+//! with each other or with `println!`), and eight modules calling `Setup::install` at the same
+//! moment on one file (each record written once).
 //!
 //! `LOGTREE_STRESS_SCALE` (a factor, default `1`) scales the records per thread, and `max_bytes`
 //! with them so the number of roll-overs stays the same; below 1 the >500 roll-over check is
@@ -725,4 +727,70 @@ fn console_lines_never_interleave_under_load() {
     }
     assert_eq!(next, [EACH; THREADS]);
     assert_eq!(noise, EACH);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every module sets itself up at once
+
+const INSTALL_MARKER: &str = "RELIABILITY_LOAD_INSTALL_DIR";
+
+/// Eight threads each call `Setup::install` with their own module path (`app`, `app::m1`, ...,
+/// the same file) at the same moment, as modules of a program do at start-up, then log: every
+/// record is in the file exactly once (the file sink is attached per module, records of
+/// `app::mN` also propagate to `app`'s identical sink), in order.
+#[test]
+fn concurrent_setup_by_every_module_writes_each_record_once() {
+    const TEST: &str = "concurrent_setup_by_every_module_writes_each_record_once";
+    const THREADS: usize = 8;
+    const EACH: usize = 20_000;
+    if let Some(dir) = std::env::var_os(INSTALL_MARKER) {
+        let barrier = std::sync::Barrier::new(THREADS);
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let (barrier, dir) = (&barrier, Path::new(&dir));
+                s.spawn(move || {
+                    let module = if t == 0 {
+                        "app".to_owned()
+                    } else {
+                        format!("app::m{t}")
+                    };
+                    barrier.wait();
+                    logtree::Setup::new()
+                        .dir(dir)
+                        .file_stem("Modules")
+                        .max_bytes(256 * 1024)
+                        .backup_count(10_000)
+                        .console(false)
+                        .ignore_env()
+                        .install(&module)
+                        .unwrap();
+                    for i in 0..EACH {
+                        log::info!(target: &module, "t{t} r{i}");
+                    }
+                });
+            }
+        });
+        LoggerTree::global().flush().unwrap();
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            TEST,
+            "--exact",
+            "--nocapture",
+            "--quiet",
+            "--test-threads=1",
+        ])
+        .env(INSTALL_MARKER, root.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let name = fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.ends_with(".log"))
+        .unwrap();
+    let records = read_in_order(root.path(), &[name], "modules");
+    assert_each_once_in_order(&records, THREADS, EACH);
 }
