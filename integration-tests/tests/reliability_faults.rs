@@ -162,14 +162,14 @@ fn child_command(test: &str) -> Command {
 // ---------------------------------------------------------------------------------------------
 // The directory deleted while logging
 
-#[test]
-fn deleted_directory_is_recreated_and_logging_goes_on() {
+fn deleted_directory_scenario(policy: FlushPolicy) {
     let root = tempfile::tempdir().unwrap();
     let logs = root.path().join("logs");
     let (tree, errors) = collecting_tree();
     let mem = MemorySink::new();
     let sink = RotatingFileSink::builder("Deleted")
         .dir(logs.join("app"))
+        .flush_policy(policy)
         .build()
         .unwrap();
     let path = sink.path();
@@ -205,14 +205,22 @@ fn deleted_directory_is_recreated_and_logging_goes_on() {
     }
     tree.flush().unwrap();
 
-    // The new file holds the records from its recreation on: the last gap one, then the rest.
+    // The new file holds the records from its recreation on (with buffering, also those still
+    // buffered then): some last gap records, then every later one, in order.
     let text = fs::read_to_string(&path).unwrap();
     let found = messages(&text);
+    let gaps = found.iter().take_while(|m| m.starts_with("gap ")).count();
+    assert!(gaps >= 1, "{policy:?}: {text}");
     assert_eq!(
-        found.first().map(String::as_str),
-        Some(&*format!("gap {:05}", gap - 1))
+        found[..gaps],
+        numbered("gap", gap - gaps..gap)[..],
+        "{policy:?}: {text}"
     );
-    assert_eq!(found[1..], numbered("after", 0..100)[..], "{text}");
+    assert_eq!(
+        found[gaps..],
+        numbered("after", 0..100)[..],
+        "{policy:?}: {text}"
+    );
     // Other sinks got everything.
     assert_eq!(mem.len(), 200 + gap);
     let errs = errors_of(&errors);
@@ -221,10 +229,23 @@ fn deleted_directory_is_recreated_and_logging_goes_on() {
         "the deletion is reported: {errs:?}"
     );
     println!(
-        "deleted directory: recreated after {gap} records ({:?}); {} error(s) reported",
+        "{policy:?}: deleted directory recreated after {gap} records ({:?}); {} error(s) reported",
         start.elapsed(),
         errs.len()
     );
+}
+
+#[test]
+fn deleted_directory_is_recreated_and_logging_goes_on() {
+    deleted_directory_scenario(FlushPolicy::EveryRecord);
+}
+
+#[test]
+fn deleted_directory_is_recreated_and_buffered_logging_goes_on() {
+    deleted_directory_scenario(FlushPolicy::Buffered {
+        capacity: 64 * 1024,
+        interval: Duration::from_millis(200),
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
