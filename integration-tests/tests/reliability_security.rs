@@ -8,16 +8,16 @@
 //!   truncate or remove the victim, whatever the roll-overs do;
 //! - a message cannot forge lines: through a real file, a message, a target or a key-value
 //!   holding `\n2025-01-01 00:00:00.000 - app - ERROR - forged`, `\r`, NUL, C1 controls or
-//!   ANSI escapes yields exactly one line per record, with none of those bytes raw (the
-//!   millisecond and JSON formatters; with `multiline(true)` continuation lines are indented
-//!   and so never look like records).
+//!   ANSI escapes, and a thread named so, yield exactly one line per record, with none of those
+//!   bytes raw (the millisecond, JSON and pattern formatters, the pattern showing every field;
+//!   with `multiline(true)` continuation lines are indented and so never look like records).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use logtree_core::{LevelFilter, LoggerTree, Record, SetupOptions, Sink};
-use logtree_formatters::{JsonFormatter, MillisecondFormatter};
+use logtree_formatters::{JsonFormatter, MillisecondFormatter, PatternFormatter};
 use logtree_sinks::RotatingFileSink;
 
 /// The process's umask, read without changing it (`umask(2)` would, for every thread).
@@ -263,8 +263,22 @@ fn messages_cannot_forge_lines_in_a_file() {
         .formatter(MillisecondFormatter::new().multiline(true))
         .build()
         .unwrap();
-    let (text_path, json_path, multi_path) =
-        (text_sink.path(), json_sink.path(), multi_sink.path());
+    let pattern_sink = RotatingFileSink::builder("ForgePattern")
+        .dir(root.path())
+        .formatter(
+            PatternFormatter::new(
+                "{time}|{level}|{logger}|{target}|{message}|{module}|{file}|{line}|{thread}|{kv}",
+            )
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let (text_path, json_path, multi_path, pattern_path) = (
+        text_sink.path(),
+        json_sink.path(),
+        multi_sink.path(),
+        pattern_sink.path(),
+    );
     // Through the process-wide tree and `log::info!`, as an application logs.
     // On the root: the target below, which is no logger name, is handled there.
     LoggerTree::setup(
@@ -273,7 +287,8 @@ fn messages_cannot_forge_lines_in_a_file() {
             .level(LevelFilter::Info)
             .sink(text_sink)
             .sink(json_sink)
-            .sink(multi_sink),
+            .sink(multi_sink)
+            .sink(pattern_sink),
     )
     .unwrap();
     let hostile = hostile_messages();
@@ -281,6 +296,13 @@ fn messages_cannot_forge_lines_in_a_file() {
         log::info!(target: "app", "{message}");
         log::warn!(target: "app::web", user = message.as_str(); "key-value");
     }
+    // A thread name is shown by some layouts: it is escaped too.
+    std::thread::Builder::new()
+        .name(format!("worker\x1b[31m{FORGED}"))
+        .spawn(|| log::info!(target: "app", "from a thread with a hostile name"))
+        .unwrap()
+        .join()
+        .unwrap();
     // A target that is no logger name is shown as given: it is escaped too.
     let tree = LoggerTree::global();
     log::Log::log(
@@ -293,7 +315,7 @@ fn messages_cannot_forge_lines_in_a_file() {
     );
     tree.flush().unwrap();
 
-    let records = hostile.len() * 2 + 1;
+    let records = hostile.len() * 2 + 2;
     let text = fs::read_to_string(&text_path).unwrap();
     assert_one_line_per_record(&text, records, "millisecond");
     let json = fs::read_to_string(&json_path).unwrap();
@@ -301,6 +323,12 @@ fn messages_cannot_forge_lines_in_a_file() {
     for line in json.lines() {
         assert!(line.starts_with('{') && line.ends_with('}'), "{line:?}");
     }
+    let pattern = fs::read_to_string(&pattern_path).unwrap();
+    assert_one_line_per_record(&pattern, records, "pattern");
+    assert!(
+        pattern.contains("|worker\\x1b[31m\\n2025-01-01"),
+        "the thread name is shown, escaped: {pattern}"
+    );
     // Multiline: continuation lines are indented, so every line that is not indented is a
     // record of its own.
     let multi = fs::read_to_string(&multi_path).unwrap();
