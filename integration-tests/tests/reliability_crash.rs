@@ -399,3 +399,52 @@ fn a_stuck_sink_does_not_keep_a_returning_process_alive_or_lose_the_files_record
     let status = run_buffered("return_stuck");
     assert!(status.success(), "{status}");
 }
+
+/// `Buffered`: a record waits at most about the interval, with no `flush` call (the timer
+/// thread writes it), so `kill -9` can only cost the last interval's records.
+#[test]
+fn buffered_records_reach_the_file_within_the_interval() {
+    const INTERVAL: Duration = Duration::from_millis(200);
+    /// Generous for a loaded CI machine; a timer that never fires fails it anyway.
+    const SLACK: Duration = Duration::from_secs(5);
+    let root = tempfile::tempdir().unwrap();
+    let sink = file_sink(
+        root.path(),
+        FlushPolicy::Buffered {
+            capacity: 1024 * 1024,
+            interval: INTERVAL,
+        },
+        0,
+    );
+    let path = sink.path();
+    let tree = LoggerTree::new();
+    let app = tree
+        .setup_logger(
+            "crash",
+            SetupOptions::new().level(LevelFilter::Info).sink(sink),
+        )
+        .unwrap();
+    for round in 0..3u64 {
+        let start = Instant::now();
+        for i in 0..100 {
+            app.info(format_args!("record {}", round * 100 + i));
+        }
+        loop {
+            let numbers = numbers_on_disk(root.path());
+            if numbers.len() as u64 == (round + 1) * 100 {
+                assert_eq!(numbers, (0..(round + 1) * 100).collect::<Vec<_>>());
+                break;
+            }
+            assert!(
+                start.elapsed() < INTERVAL + SLACK,
+                "round {round}: {} records still buffered after {:?}",
+                (round + 1) * 100 - numbers.len() as u64,
+                start.elapsed()
+            );
+            std::thread::sleep(Duration::from_millis(5)); // polling a deadline
+        }
+        println!("round {round}: on disk after {:?}", start.elapsed());
+    }
+    drop((app, tree));
+    assert!(std::fs::metadata(&path).unwrap().len() > 0);
+}

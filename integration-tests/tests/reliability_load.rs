@@ -134,6 +134,10 @@ fn child(dir: &Path, policy: FlushPolicy, churn: Churn) {
         done.store(true, Ordering::Relaxed);
     });
     tree.flush().unwrap();
+    // After all the level changes, disabled calls still stop at the facade's max level, and it
+    // is the tree's most verbose level.
+    let facade_max: log::LevelFilter = tree.max_level().into();
+    assert_eq!(log::max_level(), facade_max);
     println!(
         "CHILD records={} churn_ops={} reentrant_dropped={}",
         n * THREADS,
