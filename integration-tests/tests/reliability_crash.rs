@@ -11,6 +11,8 @@
 //!   panic of the main thread, a return from `main` and `std::process::exit` each leave every
 //!   record on disk; so does each of them with a custom sink stuck in `flush` attached before
 //!   the file (the process still ends, and the file's records are written).
+//! - `Buffered` records reach the file within about the interval without any `flush` call (the
+//!   timer thread), so `kill -9` can only cost the last interval.
 //! - An explicit tree (`LoggerTree::new`) has no exit hook: dropping it or calling `shutdown`
 //!   before `std::process::exit` writes its buffered records (both tested).
 //!
