@@ -2,7 +2,8 @@
 //! records through `log::info!` and the process-wide tree into a `RotatingFileSink` that rolls
 //! over more than 500 times (every backup kept), in each flush policy, and again while another
 //! thread changes levels and sets loggers up (new ones, and the logged-on one again with the
-//! same file) the whole time.
+//! same file), flushes and shuts the tree down (stopping the buffered sink's timer) the whole
+//! time.
 //!
 //! `load.w`, the logger the records are logged on, is itself created by the churning thread
 //! while they are logged; a separate in-process test reproduces that race quickly and reliably
@@ -151,7 +152,7 @@ fn child(dir: &Path, policy: FlushPolicy, churn: Churn) {
 /// Until the workers are done: sets levels of other loggers (the root and `Off` included),
 /// moves `load.w` between levels that keep its records enabled, creates new loggers, and sets
 /// `load` and `load.w` up again with a new sink on the same file (same identity: never a
-/// second copy of a line).
+/// second copy of a line), and flushes and shuts the tree down now and then.
 fn churn_tree(dir: &Path, policy: FlushPolicy, done: &AtomicBool, ops: &AtomicU64) {
     use LevelFilter::{Debug, Error, Info, Off, Trace, Warn};
     const ALL: [LevelFilter; 6] = [Off, Error, Warn, Info, Debug, Trace];
@@ -186,6 +187,14 @@ fn churn_tree(dir: &Path, policy: FlushPolicy, done: &AtomicBool, ops: &AtomicU6
                     .sink(file_sink(dir, policy)),
             )
             .unwrap();
+        }
+        // Flushes and shutdowns (which stop the buffered sink's timer thread; the next record
+        // starts another) race with the writes and roll-overs.
+        if k % 7 == 0 {
+            tree.flush().unwrap();
+        }
+        if k % 97 == 0 {
+            tree.shutdown().unwrap();
         }
         k += 1;
         // Lets the workers run between changes on 2 cores (the churn keeps its pace).
