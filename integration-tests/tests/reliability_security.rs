@@ -5,7 +5,9 @@
 //!   roll-over, and every missing directory on the way;
 //! - a symlink planted at a backup's name (`<file>.1`, the oldest `<file>.N`, or above the
 //!   count) pointing at a victim file outside the log directory never makes the sink write to,
-//!   truncate or remove the victim, whatever the roll-overs do;
+//!   truncate or remove the victim, whatever the roll-overs do; nor does one planted at the
+//!   log file's own name, before setup or in place of the file while logging (refused with an
+//!   error);
 //! - a message cannot forge lines: through a real file, a message, a target or a key-value
 //!   holding `\n2025-01-01 00:00:00.000 - app - ERROR - forged`, `\r`, NUL, C1 controls or
 //!   ANSI escapes, and a thread named so, yield exactly one line per record, with none of those
@@ -341,4 +343,67 @@ fn messages_cannot_forge_lines_in_a_file() {
     for line in multi.lines() {
         assert!(!line.starts_with("2025-01-01"), "multiline forged {line:?}");
     }
+}
+
+/// A symlink planted at the log file's own name, before setup or while logging (the file
+/// removed and the link put in its place), is never followed: the sink refuses it with an error
+/// and the victim is untouched.
+#[test]
+fn a_symlink_at_the_log_file_name_is_never_followed() {
+    // Before setup.
+    let root = tempfile::tempdir().unwrap();
+    let victim = root.path().join("victim.txt");
+    fs::write(&victim, VICTIM_TEXT).unwrap();
+    let logs = root.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let today = chrono::Local::now().format("%Y-%m-%d");
+    std::os::unix::fs::symlink(&victim, logs.join(format!("Planted_{today}.log"))).unwrap();
+    match RotatingFileSink::builder("Planted").dir(&logs).build() {
+        Err(err) => assert!(matches!(err, logtree_core::Error::OpenFile { .. }), "{err}"),
+        Ok(sink) => log_lines(&sink, 10),
+    }
+    assert_eq!(fs::read_to_string(&victim).unwrap(), VICTIM_TEXT);
+
+    // While logging: the file is replaced by a link; the sink notices within about a second.
+    let root = tempfile::tempdir().unwrap();
+    let victim = root.path().join("victim.txt");
+    fs::write(&victim, VICTIM_TEXT).unwrap();
+    let tree = LoggerTree::new();
+    let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = std::sync::Arc::clone(&errors);
+    tree.set_error_handler(move |err| seen.lock().unwrap().push(err.to_string()));
+    let sink = RotatingFileSink::builder("Swapped")
+        .dir(root.path().join("logs"))
+        .build()
+        .unwrap();
+    let path = sink.path();
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new().level(LevelFilter::Info).sink(sink),
+        )
+        .unwrap();
+    app.info(format_args!("before"));
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&victim, &path).unwrap();
+    let start = std::time::Instant::now();
+    let mut i = 0;
+    while start.elapsed() < std::time::Duration::from_millis(2_500) {
+        app.info(format_args!("record {i}"));
+        i += 1;
+        std::thread::sleep(std::time::Duration::from_millis(5)); // pacing the records
+    }
+    assert_eq!(
+        fs::read_to_string(&victim).unwrap(),
+        VICTIM_TEXT,
+        "written through the link"
+    );
+    assert!(
+        fs::symlink_metadata(&victim).unwrap().file_type().is_file(),
+        "the victim is still a plain file"
+    );
+    assert!(
+        !errors.lock().unwrap().is_empty(),
+        "the replaced file is reported"
+    );
 }
