@@ -57,6 +57,13 @@ use writer::Writer;
 /// Durability is the [`FlushPolicy`]'s: by default every record is written (one `write` of
 /// the whole line) before [`Sink::log`] returns.
 ///
+/// Threads: with [`FlushPolicy::EveryRecord`], threads write their lines at the same time (on
+/// Linux; the file is opened for appending, so each line's one `write` lands whole), each
+/// line's bytes counted before it is written so the size limit holds exactly; a roll-over
+/// waits for the writes under way, and lines written meanwhile wait for it. A write cut short
+/// (a full disk) is completed, or cut back if it fails, unless another thread's line was
+/// already written after its first part: that part then stays.
+///
 /// Failures at log time are returned from [`Sink::log`] (the tree hands them to its error
 /// handler) and the sink goes on:
 /// - a failed write (disk full, say) cuts the file back to its last whole line and closes it;

@@ -1,18 +1,26 @@
 //! The writer behind all sinks of one file: the open file, its byte count, the buffer and the
 //! roll-over, under one lock held only to write finished lines.
+//!
+//! The lock is a read-write lock. With [`FlushPolicy::EveryRecord`] a line is written with it
+//! shared, so threads are in `write(2)` at the same time (the file is `O_APPEND`; see
+//! [`Current::write_shared`]); everything else holds it exclusively, which waits for the
+//! writes in flight: a roll-over, a new date, the check that the file is still there, a
+//! reopen, settling a failed write, a deferred error to return, and the buffer of
+//! [`FlushPolicy::Buffered`]. A line that cannot be written shared takes the exclusive way,
+//! the same code whatever the policy.
 
 use std::fs;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::{Duration, SystemTime};
 
 use logtree_core::{Error, SinkId};
 
 use super::clock::Clock;
 use super::create::Modes;
-use super::current::{check_writable, Current};
+use super::current::{check_writable, Current, Shared};
 use super::flush::{FlushPolicy, Timer};
 use super::naming::{file_path, local_date};
 use super::roller::Roller;
@@ -38,7 +46,7 @@ pub(crate) struct Writer {
     dir: PathBuf,
     stem: String,
     settings: Settings,
-    state: Mutex<State>,
+    state: RwLock<State>,
     /// Handed to the timer thread, which must not keep the writer alive.
     me: Weak<Writer>,
 }
@@ -93,7 +101,7 @@ impl Writer {
             dir,
             stem: stem.to_owned(),
             settings,
-            state: Mutex::new(state),
+            state: RwLock::new(state),
             me: me.clone(),
         }))
     }
@@ -105,7 +113,7 @@ impl Writer {
 
     /// The file written now.
     pub(crate) fn current_path(&self) -> PathBuf {
-        self.lock().current.path.clone()
+        self.shared().current.path.clone()
     }
 
     /// Refuses to share this writer with a sink configured differently.
@@ -164,17 +172,34 @@ impl Writer {
     /// Failures that do not stop this line (a roll-over that could not rename, a file found
     /// deleted and recreated) are returned after the line is written.
     pub(crate) fn write(&self, line: &[u8], at: SystemTime) -> Result<(), Error> {
-        let mut guard = self.lock();
+        if self.settings.policy == FlushPolicy::EveryRecord {
+            let s = self.shared();
+            if s.pending.is_none() && !self.date_change_due(&s) && !check_due(&s, at) {
+                match s.current.write_shared(self.settings.trigger, line) {
+                    Shared::Written => return Ok(()),
+                    Shared::Exclusive => {}
+                    Shared::Failed(failure) => {
+                        drop(s);
+                        let mut s = self.exclusive();
+                        s.current.settle(failure, line)?;
+                        return s.pending.take().map_or(Ok(()), Err);
+                    }
+                }
+            }
+        }
+        self.write_exclusive(line, at)
+    }
+
+    /// [`write`](Writer::write) with the lock held exclusively: everything a record may need
+    /// done first is done here, then the line is written or buffered.
+    fn write_exclusive(&self, line: &[u8], at: SystemTime) -> Result<(), Error> {
+        let mut guard = self.exclusive();
         let s = &mut *guard;
         let mut deferred = None;
-        if s.next_date_change
-            .is_some_and(|change| self.settings.clock.now() >= change)
-        {
+        if self.date_change_due(s) {
             keep_first(&mut deferred, self.start_new_date(s));
         }
-        // The record's time paces the check, so no clock is read per record; a record from
-        // before the last check (the clock was set back) checks too.
-        if !s.check_window.contains(&at) {
+        if check_due(s, at) {
             s.check_window = check_window(at);
             keep_first(&mut deferred, s.current.check());
         }
@@ -195,9 +220,15 @@ impl Writer {
         }
     }
 
+    /// Whether local midnight passed since the file was opened (when rolling at midnight).
+    fn date_change_due(&self, s: &State) -> bool {
+        s.next_date_change
+            .is_some_and(|change| self.settings.clock.now() >= change)
+    }
+
     /// Writes what is buffered.
     pub(crate) fn flush(&self) -> Result<(), Error> {
-        let mut s = self.lock();
+        let mut s = self.exclusive();
         s.flush_buffer(&self.dir)?;
         s.pending.take().map_or(Ok(()), Err)
     }
@@ -205,7 +236,7 @@ impl Writer {
     /// Flushes and stops the timer thread; a later buffered record starts a new one.
     pub(crate) fn shutdown(&self) -> Result<(), Error> {
         let (result, timer) = {
-            let mut s = self.lock();
+            let mut s = self.exclusive();
             let result = s
                 .flush_buffer(&self.dir)
                 .and_then(|()| s.pending.take().map_or(Ok(()), Err));
@@ -220,7 +251,7 @@ impl Writer {
 
     /// The timer thread's flush; true when records are still buffered (the write failed).
     pub(crate) fn flush_on_timer(&self) -> bool {
-        let mut s = self.lock();
+        let mut s = self.exclusive();
         if let Err(err) = s.flush_buffer(&self.dir) {
             s.pending.get_or_insert(err);
         }
@@ -230,13 +261,20 @@ impl Writer {
     /// Whether a failure waits to be returned (tests wait for the timer's with it).
     #[cfg(test)]
     pub(crate) fn has_pending(&self) -> bool {
-        self.lock().pending.is_some()
+        self.shared().pending.is_some()
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Nothing panics while the lock is held; should a panic poison it anyway, the state is
-        // still consistent between records.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    // Nothing panics while the lock is held; should a panic poison it anyway, the state is
+    // still consistent between records.
+
+    /// The lock shared: for writing a line (and reading the state).
+    fn shared(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The lock held exclusively: for changing the state; waits for the writes in flight.
+    fn exclusive(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn put(&self, s: &mut State, line: &[u8]) -> Result<(), Error> {
@@ -315,7 +353,7 @@ impl Drop for Writer {
 impl State {
     /// The size the file will have once the buffer is written.
     fn size(&self) -> u64 {
-        self.current.size + self.buffer.len() as u64
+        self.current.size() + self.buffer.len() as u64
     }
 
     fn flush_buffer(&mut self, dir: &Path) -> Result<(), Error> {
@@ -326,6 +364,13 @@ impl State {
         self.buffer.clear();
         Ok(())
     }
+}
+
+/// Whether a record stamped `at` checks that the file is still at its path. The record's time
+/// paces the check, so no clock is read per record; a record from before the last check (the
+/// clock was set back) checks too.
+fn check_due(s: &State, at: SystemTime) -> bool {
+    !s.check_window.contains(&at)
 }
 
 /// The record times, from `at`, that need no check of the file. Empty (check every record)

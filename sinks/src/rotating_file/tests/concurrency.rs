@@ -127,3 +127,77 @@ fn files_written_meanwhile_are_complete_lines() {
         }
     });
 }
+
+/// The shared way in: 8 threads, a 200-byte limit, lines of 9 to 61 bytes and every 23rd one
+/// longer than the limit, so reservations race each other and roll-overs all the time.
+#[test]
+fn every_record_writes_shared_and_rolls_exactly_under_contention() {
+    const THREADS: usize = 8;
+    const RECORDS: usize = 250;
+    const MAX_BYTES: u64 = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "Tiny")
+        .max_bytes(MAX_BYTES)
+        .backup_count(BACKUPS)
+        .build()
+        .unwrap();
+    let name = name_of(&sink.path());
+    let pad = |t: usize, i: usize| match (t * RECORDS + i) % 23 {
+        0 => 210 + i % 50,
+        k => (k * 7 + i) % 52,
+    };
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let sink = &sink;
+            s.spawn(move || {
+                for i in 0..RECORDS {
+                    log(sink, &format!("t{t} r{i:04} {}", "x".repeat(pad(t, i)))).unwrap();
+                }
+            });
+        }
+    });
+
+    let all = files(dir.path());
+    let rolls = all.len() - 1;
+    assert!(
+        (100..BACKUPS as usize).contains(&rolls),
+        "{rolls} roll-overs"
+    );
+    let ordered: Vec<String> = (1..=rolls as u32)
+        .rev()
+        .map(|n| backup(&name, n))
+        .chain([name.clone()])
+        .collect();
+    let mut next = [0usize; THREADS];
+    for (k, file) in ordered.iter().enumerate() {
+        let text = &all[file];
+        assert!(text.ends_with('\n'), "{file} ends mid-line: {text:?}");
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        assert!(
+            text.len() as u64 <= MAX_BYTES || lines.len() == 1,
+            "{file} passes the limit with {} records",
+            lines.len()
+        );
+        // Rolled only when needed: the next file's first record did not fit in this one.
+        if let Some(newer) = ordered.get(k + 1) {
+            let first = all[newer].split_inclusive('\n').next().unwrap();
+            assert!(
+                (text.len() + first.len()) as u64 > MAX_BYTES,
+                "{file} ({} bytes) rolled before {first:?}",
+                text.len()
+            );
+        }
+        for line in lines {
+            let (t, rest) = line.strip_prefix('t').unwrap().split_once(" r").unwrap();
+            let (t, i): (usize, usize) = (t.parse().unwrap(), rest[..4].parse().unwrap());
+            assert_eq!(
+                *line,
+                format!("t{t} r{i:04} {}\n", "x".repeat(pad(t, i))),
+                "torn line"
+            );
+            assert_eq!(i, next[t], "thread {t} out of order, lost or duplicated");
+            next[t] += 1;
+        }
+    }
+    assert_eq!(next, [RECORDS; THREADS], "records missing");
+}

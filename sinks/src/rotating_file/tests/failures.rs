@@ -217,3 +217,83 @@ fn extreme_times_and_intervals_do_not_panic() {
         "edge\nedge\nedge\n"
     );
 }
+
+/// The file size limit (`RLIMIT_FSIZE`) cuts the write that crosses it short and fails every
+/// later one: threads writing with the lock shared then run into a write cut short, and the
+/// part written must not stay. Process-wide, so the test runs itself again in a child process
+/// that sets the limit.
+#[cfg(target_os = "linux")]
+#[test]
+fn writes_cut_short_by_the_file_size_limit_leave_only_whole_lines() {
+    const CHILD: &str = "LOGTREE_TEST_FSIZE_CHILD";
+    const LIMIT: u64 = 10_000;
+    const THREADS: usize = 4;
+    const RECORDS: usize = 300;
+    if std::env::var_os(CHILD).is_none() {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "rotating_file::tests::failures::writes_cut_short_by_the_file_size_limit_leave_only_whole_lines",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .status()
+            .unwrap();
+        assert!(status.success(), "the child failed: {status}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "Limit").max_bytes(0).build().unwrap();
+    // SAFETY: plain calls with valid arguments; nothing else in this child process minds that
+    // SIGXFSZ is ignored (writes past the limit then fail with EFBIG instead of killing it).
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        let mut limit = std::mem::zeroed::<libc::rlimit>();
+        assert_eq!(libc::getrlimit(libc::RLIMIT_FSIZE, &mut limit), 0);
+        limit.rlim_cur = LIMIT;
+        assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &limit), 0);
+    }
+    let line = |t: usize, i: usize| format!("t{t} r{i:04} {}", "x".repeat((t * 31 + i * 7) % 90));
+    let written: Vec<Vec<bool>> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let sink = &sink;
+                s.spawn(move || {
+                    (0..RECORDS)
+                        .map(|i| match log(sink, &line(t, i)) {
+                            Ok(()) => true,
+                            Err(Error::Write { source, .. }) => {
+                                assert!(
+                                    matches!(source.raw_os_error(), Some(libc::EFBIG) | None),
+                                    "{source}"
+                                );
+                                false
+                            }
+                            Err(err) => panic!("{err}"),
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let text = fs::read_to_string(sink.path()).unwrap();
+    assert!(
+        text.len() as u64 <= LIMIT && text.ends_with('\n'),
+        "{text:?}"
+    );
+    assert!(
+        written.iter().flatten().any(|ok| !ok),
+        "the limit was reached"
+    );
+    // Exactly the records reported written are in the file, whole.
+    let mut expected = std::collections::BTreeSet::new();
+    for (t, oks) in written.iter().enumerate() {
+        for (i, _) in oks.iter().enumerate().filter(|(_, ok)| **ok) {
+            expected.insert(line(t, i));
+        }
+    }
+    let found: std::collections::BTreeSet<String> = text.lines().map(str::to_owned).collect();
+    assert_eq!(text.lines().count(), found.len(), "a line twice");
+    assert_eq!(found, expected);
+}

@@ -1,21 +1,35 @@
 //! The log file being written: opened for appending, its size counted, cut back to its last
 //! whole line when a write fails, and checked for deletion.
+//!
+//! Two ways to write: [`Current::append`] with the writer's lock held exclusively, and
+//! [`Current::write_shared`] with it shared, so that several threads are in `write(2)` at once.
 
-use std::fs::{self, File, Metadata, OpenOptions};
+mod probe;
+mod shared;
+
+use std::fs::{self, File, Metadata};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use logtree_core::Error;
 
 use super::create::{create_dir_all, open_log_file, Modes};
+
+pub(super) use probe::check_writable;
+#[cfg(test)]
+pub(super) use probe::probe_writable;
+pub(super) use shared::Shared;
 
 /// The file written now.
 pub(super) struct Current {
     pub(super) path: PathBuf,
     /// `None` after a failure: the next write reopens (and recreates the directory).
     file: Option<LogFile>,
-    /// Bytes in the file, counted rather than asked for per record.
-    pub(super) size: u64,
+    /// Bytes in the file, counted rather than asked for per record. Atomic: writers holding
+    /// the lock shared reserve their lines' bytes in it before writing them, so it is exact
+    /// whenever no shared write is in flight (under the exclusive lock).
+    size: AtomicU64,
     /// The permissions of the file and directory when they must be created (again).
     modes: Modes,
 }
@@ -23,6 +37,9 @@ pub(super) struct Current {
 struct LogFile {
     file: File,
     id: FileId,
+    /// A regular file: only there do concurrent appends land whole (a FIFO or device planted
+    /// at the path does not promise it), so only there is the lock shared.
+    regular: bool,
 }
 
 /// What tells the open file apart from another one put at its path.
@@ -50,9 +67,14 @@ impl Current {
         Current {
             path,
             file: None,
-            size: 0,
+            size: AtomicU64::new(0),
             modes,
         }
+    }
+
+    /// Bytes in the file (with those reserved by shared writes in flight).
+    pub(super) fn size(&self) -> u64 {
+        self.size.load(Ordering::Relaxed)
     }
 
     /// Closes the file; the next write opens whatever is at `path` then.
@@ -64,7 +86,7 @@ impl Current {
         if self.file.is_none() {
             let (file, size) = open_log(self.modes, dir, &self.path)?;
             self.file = Some(file);
-            self.size = size;
+            *self.size.get_mut() = size;
         }
         Ok(())
     }
@@ -76,17 +98,18 @@ impl Current {
             Some(log) => log,
             slot @ None => {
                 let (log, size) = open_log(self.modes, dir, &self.path)?;
-                self.size = size;
+                *self.size.get_mut() = size;
                 slot.insert(log)
             }
         };
+        let size = self.size.get_mut();
         match log.file.write_all(bytes) {
             Ok(()) => {
-                self.size += bytes.len() as u64;
+                *size += bytes.len() as u64;
                 Ok(())
             }
             Err(source) => {
-                let _ = log.file.set_len(self.size);
+                let _ = log.file.set_len(*size);
                 self.file = None;
                 Err(Error::Write {
                     target: self.path.display().to_string(),
@@ -134,64 +157,6 @@ fn open_log(modes: Modes, dir: &Path, path: &Path) -> Result<(LogFile, u64), Err
     let file = open_log_file(path, modes).map_err(open_error)?;
     let meta = file.metadata().map_err(open_error)?;
     let id = FileId::of(&meta);
-    Ok((LogFile { file, id }, meta.len()))
-}
-
-/// How many probe names setup tries: a name is taken only by a leftover of a crashed process,
-/// or by a file someone put there.
-const PROBE_ATTEMPTS: usize = 8;
-
-/// Creates and removes a probe file: an existing log file may be writable in a directory that
-/// is not, and roll-overs need the directory.
-pub(super) fn check_writable(dir: &Path, file: &Path) -> Result<(), Error> {
-    probe_writable(
-        dir,
-        file,
-        (0..PROBE_ATTEMPTS).map(|_| dir.join(probe_name())),
-    )
-}
-
-/// `.logtree-probe-<pid>-<random>`: unique to each try, so that neither another thread's probe
-/// nor a leftover of a process that had the same pid is in the way, and nobody can plant
-/// something at it ahead of time.
-fn probe_name() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    // Each `RandomState` has fresh keys (randomly seeded, then stepped): a random number
-    // without a dependency.
-    let random = RandomState::new().hash_one(());
-    format!(".logtree-probe-{}-{random:016x}", std::process::id())
-}
-
-/// Creates a probe at the first free name of `names` and removes it again. `create_new` (an
-/// exclusive create) never opens what is already there: a symbolic link planted at the name
-/// is not followed, so no file it points to is created or truncated; it and any leftover are
-/// left alone, and the next name is tried.
-pub(super) fn probe_writable(
-    dir: &Path,
-    file: &Path,
-    names: impl IntoIterator<Item = PathBuf>,
-) -> Result<(), Error> {
-    let error = |kind, reason: String| Error::OpenFile {
-        path: file.to_owned(),
-        source: io::Error::new(kind, reason),
-    };
-    for probe in names {
-        match OpenOptions::new().write(true).create_new(true).open(&probe) {
-            Ok(_) => {
-                // Removes whatever is at the name, a link included, never a link's target.
-                let _ = fs::remove_file(&probe);
-                return Ok(());
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                let reason = format!("the directory {} is not writable: {e}", dir.display());
-                return Err(error(e.kind(), reason));
-            }
-        }
-    }
-    let reason = format!(
-        "cannot check that the directory {} is writable: every probe file name tried was taken",
-        dir.display()
-    );
-    Err(error(io::ErrorKind::AlreadyExists, reason))
+    let regular = meta.is_file();
+    Ok((LogFile { file, id, regular }, meta.len()))
 }
