@@ -10,7 +10,9 @@
 //! - ENOSPC: a real `RotatingFileSink` filling a 256 KiB tmpfs (mounted when the tests run as
 //!   root, skipped with a note otherwise; both flush policies): only the records whose call
 //!   reported the failure are missing, no line is torn, and logging recovers once space
-//!   returns; a custom sink writing to `/dev/full`, and a sink that fails on demand;
+//!   returns; the same disk filled by eight threads at once (only whole lines, nothing twice,
+//!   order kept, nothing lost that was not reported); a custom sink writing to `/dev/full`, and
+//!   a sink that fails on demand;
 //! - the console's reader gone (EPIPE on every write): reported, the program and the other sinks
 //!   go on;
 //! - a directory planted at a backup's name: the failed roll-over is reported and no record is
@@ -599,6 +601,146 @@ fn a_full_disk_is_reported_loses_only_reported_records_and_recovers() {
 #[test]
 fn a_full_disk_with_buffering_loses_only_reported_records_and_recovers() {
     full_disk_scenario(FlushPolicy::Buffered {
+        capacity: 4 * 1024,
+        interval: Duration::from_secs(3600),
+    });
+}
+
+thread_local! {
+    /// Failures the error handler saw on this thread (it runs on the thread that logged).
+    static FAILED_HERE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Eight threads fill a 256 KiB file system at once (writes cut short at the edge of the
+/// space, while other threads append behind them), then space returns: every line in the file
+/// is whole, no record is there twice, each thread's are in order, every record whose call
+/// reported nothing is there, and every record after the space returned is there.
+fn concurrent_full_disk_scenario(policy: FlushPolicy) {
+    const THREADS: usize = 8;
+    const MAX_EACH: usize = 2_000;
+    const AFTER: usize = 50;
+    let root = tempfile::tempdir().unwrap();
+    let disk = match SmallDisk::mount(&root.path().join("small"), 256) {
+        Ok(disk) => disk,
+        Err(why) => {
+            println!("SKIPPED: no small file system to fill ({why})");
+            return;
+        }
+    };
+    let filler = disk.path.join("filler");
+    fs::write(&filler, vec![b'f'; 200 * 1024]).unwrap();
+    let tree = LoggerTree::new();
+    let reports = Arc::new(AtomicUsize::new(0));
+    let enospc = Arc::new(AtomicUsize::new(0));
+    let (count, full) = (Arc::clone(&reports), Arc::clone(&enospc));
+    tree.set_error_handler(move |err| {
+        FAILED_HERE.with(|n| n.set(n.get() + 1));
+        count.fetch_add(1, Ordering::SeqCst);
+        if os_error(err) == Some(libc::ENOSPC) {
+            full.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let sink = RotatingFileSink::builder("FullTogether")
+        .dir(disk.path.join("logs"))
+        .max_bytes(0)
+        .flush_policy(policy)
+        .build()
+        .unwrap();
+    let path = sink.path();
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new().level(LevelFilter::Info).sink(sink),
+        )
+        .unwrap();
+    let padding = "p".repeat(90);
+    let filled = std::sync::Barrier::new(THREADS + 1);
+    let freed = std::sync::Barrier::new(THREADS + 1);
+    let kept: Vec<Vec<usize>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (app, padding, filled, freed) = (app.clone(), &padding, &filled, &freed);
+                s.spawn(move || {
+                    let mut kept = Vec::new();
+                    let mut failed = 0;
+                    let mut i = 0;
+                    while i < MAX_EACH && failed < 20 {
+                        let before = FAILED_HERE.with(|n| n.get());
+                        app.info(format_args!("t{t} r{i:05} {padding}"));
+                        if FAILED_HERE.with(|n| n.get()) == before {
+                            kept.push(i);
+                        } else {
+                            failed += 1;
+                        }
+                        i += 1;
+                    }
+                    filled.wait();
+                    freed.wait();
+                    for j in i..i + AFTER {
+                        app.info(format_args!("t{t} r{j:05} {padding}"));
+                        kept.push(j);
+                    }
+                    kept
+                })
+            })
+            .collect();
+        filled.wait();
+        fs::remove_file(&filler).unwrap();
+        // Let a record settle what the full disk left behind before the others go on.
+        freed.wait();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    tree.flush().unwrap();
+    assert!(enospc.load(Ordering::SeqCst) > 0, "the disk never filled");
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.ends_with('\n'), "{policy:?}: the file ends mid-line");
+    let mut present: Vec<Vec<usize>> = vec![Vec::new(); THREADS];
+    for line in text.lines() {
+        let message = line
+            .split_once(" - INFO - ")
+            .map(|(_, m)| m)
+            .unwrap_or_else(|| panic!("{policy:?}: torn line {line:?}"));
+        let parsed = message
+            .strip_prefix('t')
+            .and_then(|m| m.split_once(" r"))
+            .and_then(|(t, rest)| {
+                let (i, pad) = rest.split_once(' ')?;
+                (pad == padding).then_some(())?;
+                Some((t.parse::<usize>().ok()?, i.parse::<usize>().ok()?))
+            });
+        let (t, i) = parsed.unwrap_or_else(|| panic!("{policy:?}: torn or merged line {line:?}"));
+        assert!(
+            present[t].last().is_none_or(|&last| last < i),
+            "{policy:?}: thread {t}: record {i} twice or out of order"
+        );
+        present[t].push(i);
+    }
+    for t in 0..THREADS {
+        let missing: Vec<_> = kept[t]
+            .iter()
+            .filter(|i| present[t].binary_search(i).is_err())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{policy:?}: thread {t}: records {missing:?} lost although their calls reported nothing"
+        );
+    }
+    println!(
+        "{policy:?}: {} failures reported ({} ENOSPC) by {THREADS} threads filling the disk; {} records in the file",
+        reports.load(Ordering::SeqCst),
+        enospc.load(Ordering::SeqCst),
+        present.iter().map(Vec::len).sum::<usize>()
+    );
+}
+
+#[test]
+fn a_disk_filled_by_many_threads_at_once_leaves_only_whole_lines() {
+    concurrent_full_disk_scenario(FlushPolicy::EveryRecord);
+}
+
+#[test]
+fn a_disk_filled_by_many_buffering_threads_at_once_leaves_only_whole_lines() {
+    concurrent_full_disk_scenario(FlushPolicy::Buffered {
         capacity: 4 * 1024,
         interval: Duration::from_secs(3600),
     });
