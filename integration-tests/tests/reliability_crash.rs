@@ -5,7 +5,8 @@
 //!   per record, the number of each record whose call has returned. The parent reads up to a
 //!   random count, kills the child with SIGKILL, and finds on disk every record up to the last
 //!   reported one (and any logged after it), each once, in order, no line torn. The child is
-//!   then restarted on the same files (it appends, its size counted) and killed again.
+//!   then restarted on the same files (it appends, its size counted) and killed again. Four
+//!   threads logging at once (their lines written concurrently) are killed the same way.
 //! - `Buffered` with a one-hour interval and a large buffer, so nothing but the process-wide
 //!   tree's exit hooks can have flushed: a panic (then an abort, so no exit handler runs), a
 //!   panic of the main thread, a return from `main` and `std::process::exit` each leave every
@@ -37,6 +38,8 @@ const STEM: &str = "Crash";
 /// The killed child logs at most this many records; the parent kills it well before.
 const MAX_RECORDS: u64 = 1_000_000;
 const KILLS: usize = 4;
+/// Threads of the child killed while they all log.
+const THREADS: usize = 4;
 const BUFFERED_RECORDS: u64 = 5_000;
 const DEADLINE: Duration = Duration::from_secs(120);
 
@@ -63,9 +66,9 @@ fn seed() -> u64 {
     }
 }
 
-/// Every line of every file of `dir` (`<stem>_<date>.log` and its backups, oldest first), each
-/// checked to be a whole `... - crash - INFO - record N` line; returns the numbers.
-fn numbers_on_disk(dir: &Path) -> Vec<u64> {
+/// The message of every line of every file of `dir` (`<stem>_<date>.log` and its backups,
+/// oldest first), each checked to be a whole `... - crash - INFO - <message>` line.
+fn messages_on_disk(dir: &Path) -> Vec<String> {
     let mut files: Vec<(u32, String)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -79,7 +82,7 @@ fn numbers_on_disk(dir: &Path) -> Vec<u64> {
         .collect();
     // Oldest first: the highest backup number, ..., 1, then the file itself (0).
     files.sort_by_key(|f| std::cmp::Reverse(f.0));
-    let mut numbers = Vec::new();
+    let mut messages = Vec::new();
     for (_, name) in files {
         let text = std::fs::read_to_string(dir.join(&name)).unwrap();
         assert!(
@@ -88,15 +91,26 @@ fn numbers_on_disk(dir: &Path) -> Vec<u64> {
             &text[text.len().saturating_sub(80)..]
         );
         for line in text.lines() {
-            let number = line
+            let message = line
                 .get(23..)
-                .and_then(|rest| rest.strip_prefix(" - crash - INFO - record "))
-                .and_then(|n| n.parse::<u64>().ok())
+                .and_then(|rest| rest.strip_prefix(" - crash - INFO - "))
                 .unwrap_or_else(|| panic!("{name}: torn or foreign line {line:?}"));
-            numbers.push(number);
+            messages.push(message.to_owned());
         }
     }
-    numbers
+    messages
+}
+
+/// The numbers of `record N` lines on disk, oldest first.
+fn numbers_on_disk(dir: &Path) -> Vec<u64> {
+    messages_on_disk(dir)
+        .iter()
+        .map(|m| {
+            m.strip_prefix("record ")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("torn or foreign message {m:?}"))
+        })
+        .collect()
 }
 
 fn file_sink(dir: &Path, policy: FlushPolicy, max_bytes: u64) -> RotatingFileSink {
@@ -134,6 +148,31 @@ fn child() {
             writeln!(out, "returned {i}").unwrap();
             out.flush().unwrap();
         }
+        return;
+    }
+
+    if mode == "kill_threads" {
+        LoggerTree::setup(
+            "crash",
+            SetupOptions::new().level(LevelFilter::Info).sink(file_sink(
+                dir,
+                FlushPolicy::EveryRecord,
+                8 * 1024,
+            )),
+        )
+        .unwrap();
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                s.spawn(move || {
+                    for i in 0..MAX_RECORDS {
+                        log::info!(target: "crash", "t{t} record {i}");
+                        let mut out = std::io::stdout().lock();
+                        writeln!(out, "returned {t} {i}").unwrap();
+                        out.flush().unwrap();
+                    }
+                });
+            }
+        });
         return;
     }
 
@@ -296,6 +335,70 @@ fn sigkill_loses_no_record_whose_call_returned() {
         let files = std::fs::read_dir(&dir).unwrap().count();
         println!(
             "round {round}: killed after record {last} returned, restarted, killed after record {last_again}; {total} records on disk in {files} files"
+        );
+    }
+}
+
+/// Four threads log at once (their lines written concurrently) when SIGKILL comes: on disk,
+/// every line is whole, and each thread's records run from 0 without a gap up to at least the
+/// last one it reported.
+#[test]
+fn sigkill_while_threads_log_at_once_loses_no_returned_record() {
+    let seed = seed();
+    println!("LOGTREE_CRASH_SEED={seed}");
+    let mut rng = Rng(seed ^ 0x5EED);
+    for round in 0..KILLS {
+        let kill_at = 1 + rng.next() % 40_000;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("logs");
+        let mut child = child_command(&dir, "kill_threads")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let began = Instant::now();
+        let mut reported: [Option<u64>; THREADS] = [None; THREADS];
+        let mut total = 0;
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("returned ") {
+                let (t, i) = rest.split_once(' ').unwrap();
+                reported[t.parse::<usize>().unwrap()] = Some(i.parse().unwrap());
+                total += 1;
+                if total >= kill_at {
+                    break;
+                }
+            }
+            assert!(began.elapsed() < DEADLINE, "the child is too slow");
+        }
+        child.kill().unwrap(); // SIGKILL on Unix
+        assert!(!child.wait().unwrap().success());
+
+        let mut next = [0u64; THREADS];
+        for message in messages_on_disk(&dir) {
+            let (t, i) = message
+                .strip_prefix('t')
+                .and_then(|m| m.split_once(" record "))
+                .and_then(|(t, i)| Some((t.parse::<usize>().ok()?, i.parse::<u64>().ok()?)))
+                .unwrap_or_else(|| panic!("torn or merged line {message:?}"));
+            assert_eq!(
+                i, next[t],
+                "round {round} (seed {seed}): thread {t}: record {i} where {} was due",
+                next[t]
+            );
+            next[t] += 1;
+        }
+        for t in 0..THREADS {
+            if let Some(last) = reported[t] {
+                assert!(
+                    next[t] > last,
+                    "round {round} (seed {seed}): thread {t} reported record {last} returned, only {} on disk",
+                    next[t]
+                );
+            }
+        }
+        println!(
+            "round {round}: killed after {total} reported records; on disk per thread {next:?}"
         );
     }
 }
