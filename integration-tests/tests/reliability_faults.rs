@@ -1,7 +1,8 @@
 //! Faults at log time never reach the code that logs, never take the other sinks down, and
 //! logging recovers once the fault is gone:
 //!
-//! - the log directory deleted while logging: recreated, and later records land in the new file;
+//! - the log directory deleted while logging (one thread, or four at once; both policies):
+//!   recreated, and later records land in the new file;
 //! - the directory made read-only: roll-overs fail and are reported through the error handler,
 //!   records keep being appended (none lost), other sinks get every record, and roll-overs resume
 //!   when permissions return (run as `nobody` in a child process when the tests run as root,
@@ -248,6 +249,69 @@ fn deleted_directory_is_recreated_and_buffered_logging_goes_on() {
         capacity: 64 * 1024,
         interval: Duration::from_millis(200),
     });
+}
+
+/// Four threads log while the directory is deleted; once the file is back, each logs 200 more:
+/// those all land in the new file, whole and in order.
+#[test]
+fn deleted_directory_while_threads_log_is_recreated_for_all_of_them() {
+    const THREADS: usize = 4;
+    const AFTER: usize = 200;
+    let root = tempfile::tempdir().unwrap();
+    let logs = root.path().join("logs");
+    let (tree, _errors) = collecting_tree();
+    let sink = RotatingFileSink::builder("DeletedTogether")
+        .dir(&logs)
+        .build()
+        .unwrap();
+    let path = sink.path();
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new().level(LevelFilter::Info).sink(sink),
+        )
+        .unwrap();
+    let back = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (app, back) = (app.clone(), &back);
+            s.spawn(move || {
+                let start = Instant::now();
+                let mut k = 0;
+                while !back.load(Ordering::SeqCst) {
+                    assert!(start.elapsed() < TIMEOUT, "the file never came back");
+                    app.info(format_args!("t{t} gap {k:05}"));
+                    k += 1;
+                    std::thread::sleep(Duration::from_millis(2)); // pacing the records
+                }
+                for i in 0..AFTER {
+                    app.info(format_args!("t{t} after {i:05}"));
+                }
+            });
+        }
+        fs::remove_dir_all(&logs).unwrap();
+        let start = Instant::now();
+        while !path.exists() {
+            assert!(start.elapsed() < TIMEOUT, "the directory was not recreated");
+            std::thread::sleep(Duration::from_millis(5)); // polling a deadline
+        }
+        back.store(true, Ordering::SeqCst);
+    });
+    tree.flush().unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    let mut next = [0usize; THREADS];
+    for message in messages(&text) {
+        let (t, rest) = message.strip_prefix('t').unwrap().split_once(' ').unwrap();
+        let t: usize = t.parse().unwrap();
+        if let Some(i) = rest.strip_prefix("after ") {
+            assert_eq!(i.parse::<usize>().unwrap(), next[t], "thread {t}");
+            next[t] += 1;
+        } else {
+            assert!(rest.starts_with("gap "), "torn or merged: {message:?}");
+            assert_eq!(next[t], 0, "thread {t}: a gap record after an after record");
+        }
+    }
+    assert_eq!(next, [AFTER; THREADS], "records after the recreation lost");
 }
 
 // ---------------------------------------------------------------------------------------------
