@@ -230,16 +230,24 @@ fn writes_cut_short_by_the_file_size_limit_leave_only_whole_lines() {
     const THREADS: usize = 4;
     const RECORDS: usize = 300;
     if std::env::var_os(CHILD).is_none() {
-        let status = std::process::Command::new(std::env::current_exe().unwrap())
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
                 "rotating_file::tests::failures::writes_cut_short_by_the_file_size_limit_leave_only_whole_lines",
                 "--nocapture",
             ])
             .env(CHILD, "1")
-            .status()
+            // Pipes, not the parent's streams: the file size limit would also cut the child's
+            // output short when those are files (a CI log), and fail the child for that.
+            .output()
             .unwrap();
-        assert!(status.success(), "the child failed: {status}");
+        assert!(
+            child.status.success(),
+            "the child failed: {}\n{}\n{}",
+            child.status,
+            String::from_utf8_lossy(&child.stdout),
+            String::from_utf8_lossy(&child.stderr)
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
