@@ -24,6 +24,10 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &kv::Value<'_>) -> Result<()
 /// always escaped onto one line. Keys are written as given (the `log` macros only accept
 /// identifiers), control characters escaped.
 pub(crate) fn write_text(out: &mut Vec<u8>, source: &dyn kv::Source) -> Result<(), Error> {
+    // Most records have none: skip building a visitor for them.
+    if source.count() == 0 {
+        return Ok(());
+    }
     for_each_key_value(source, |key, value| {
         out.push(b' ');
         let key_start = out.len();
