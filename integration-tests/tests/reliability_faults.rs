@@ -142,6 +142,12 @@ fn mem_messages(mem: &MemorySink) -> Vec<String> {
         .collect()
 }
 
+/// The logger `app` at `Info` on `tree`, with the sinks `add` puts on its options.
+fn app_logger(tree: &LoggerTree, add: impl FnOnce(SetupOptions) -> SetupOptions) -> Logger {
+    tree.setup_logger("app", add(SetupOptions::new().level(LevelFilter::Info)))
+        .unwrap()
+}
+
 /// True in the child process that runs `test`.
 fn is_child(test: &str) -> bool {
     std::env::var(CHILD).is_ok_and(|t| t == test)
@@ -176,15 +182,7 @@ fn deleted_directory_scenario(policy: FlushPolicy) {
         .build()
         .unwrap();
     let path = sink.path();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new()
-                .level(LevelFilter::Info)
-                .sink(sink)
-                .sink(mem.clone()),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| options.sink(sink).sink(mem.clone()));
     for i in 0..100 {
         app.info(format_args!("before {i:05}"));
     }
@@ -328,15 +326,7 @@ fn read_only_scenario(root: &Path) {
         .build()
         .unwrap();
     let path = sink.path();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new()
-                .level(LevelFilter::Info)
-                .sink(sink)
-                .sink(mem.clone()),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| options.sink(sink).sink(mem.clone()));
     let backups = || {
         fs::read_dir(&dir)
             .unwrap()
@@ -473,15 +463,7 @@ fn default_error_handler_prints_at_most_a_line_a_second() {
     if is_child(TEST) {
         let tree = LoggerTree::new(); // the default handler
         let mem = MemorySink::new();
-        let app = tree
-            .setup_logger(
-                "app",
-                SetupOptions::new()
-                    .level(LevelFilter::Info)
-                    .sink(AlwaysFails)
-                    .sink(mem.clone()),
-            )
-            .unwrap();
+        let app = app_logger(&tree, |options| options.sink(AlwaysFails).sink(mem.clone()));
         let start = Instant::now();
         for i in 0..RECORDS {
             app.info(format_args!("record {i}"));
@@ -602,15 +584,7 @@ fn full_disk_scenario(policy: FlushPolicy) {
         .build()
         .unwrap();
     let path = sink.path();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new()
-                .level(LevelFilter::Info)
-                .sink(sink)
-                .sink(mem.clone()),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| options.sink(sink).sink(mem.clone()));
     let padding = "p".repeat(60);
     let mut kept = Vec::new();
     let mut failed = 0;
@@ -1025,16 +999,9 @@ fn a_blocking_sink_stalls_only_the_thread_whose_record_it_holds() {
         .build()
         .unwrap();
     let path = file.path();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new()
-                .level(LevelFilter::Info)
-                .sink(Arc::clone(&gate))
-                .sink(mem.clone())
-                .sink(file),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| {
+        options.sink(Arc::clone(&gate)).sink(mem.clone()).sink(file)
+    });
 
     let (blocked_tx, blocked_rx) = mpsc::channel();
     let stalled = app.clone();
@@ -1140,14 +1107,7 @@ fn logging_from_inside_a_sink_neither_deadlocks_nor_recurses() {
         received: Mutex::new(Vec::new()),
         via_facade: false,
     });
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new()
-                .level(LevelFilter::Info)
-                .sink(Arc::clone(&sink)),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| options.sink(Arc::clone(&sink)));
     *sink.logger.lock().unwrap() = Some(app.clone());
     let tree2 = tree.clone();
     within_timeout("a sink logging into its own logger", move || {
@@ -1195,16 +1155,9 @@ fn logging_through_the_facade_from_inside_a_sink_neither_deadlocks_nor_recurses(
 fn logging_from_the_error_handler_neither_deadlocks_nor_recurses() {
     let tree = LoggerTree::new();
     let mem = MemorySink::new();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new()
-                .level(LevelFilter::Info)
-                .sink(AlwaysFails)
-                .sink(Panics)
-                .sink(mem.clone()),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| {
+        options.sink(AlwaysFails).sink(Panics).sink(mem.clone())
+    });
     let reports = Arc::new(AtomicUsize::new(0));
     let (count, handler_logger) = (Arc::clone(&reports), app.clone());
     tree.set_error_handler(move |err| {
@@ -1318,16 +1271,9 @@ fn log_broken_displays(panics: bool) -> Vec<Seen> {
         .build()
         .unwrap();
     let paths = [every.path(), buffered.path()];
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new()
-                .level(LevelFilter::Info)
-                .sink(every)
-                .sink(buffered)
-                .sink(mem.clone()),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| {
+        options.sink(every).sink(buffered).sink(mem.clone())
+    });
     for i in 0..20 {
         app.info(format_args!("record {i:05}"));
         app.info(format_args!("broken {}", Broken { panics }));
@@ -1447,15 +1393,7 @@ fn a_closed_console_pipe_is_reported_and_the_other_sinks_go_on() {
             .stderr()
             .color(logtree_sinks::ColorMode::Never)
             .build();
-        let app = tree
-            .setup_logger(
-                "app",
-                SetupOptions::new()
-                    .level(LevelFilter::Info)
-                    .sink(console)
-                    .sink(mem.clone()),
-            )
-            .unwrap();
+        let app = app_logger(&tree, |options| options.sink(console).sink(mem.clone()));
         for i in 0..RECORDS {
             app.info(format_args!("record {i:05}"));
         }
