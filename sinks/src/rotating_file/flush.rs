@@ -18,12 +18,18 @@ pub enum FlushPolicy {
     /// Nothing is ever lost when the process dies. The default.
     #[default]
     EveryRecord,
-    /// Records collect in a memory buffer of `capacity` bytes and are written together. A
-    /// record waits at most about `interval` (a background thread flushes the buffer), and the
-    /// buffer is written when full, before a roll-over, on
+    /// Records collect in memory and are written together. A record waits at most about
+    /// `interval` (a background thread writes the buffers), and the buffers are written when
+    /// one is full, before the file of a new date starts, on
     /// [`Sink::flush`](logtree_core::Sink::flush), on
     /// [`Sink::shutdown`](logtree_core::Sink::shutdown), and when the last sink sharing the
     /// file is dropped.
+    ///
+    /// Each thread has a buffer of its own (of up to `capacity` bytes), so that threads
+    /// logging at once do not wait for each other. The buffers are written together, their
+    /// lines merged by record time: the file is in time order, each thread's records in the
+    /// order it logged them. Roll-overs happen as the lines are written, at the same lines
+    /// as if each record had been written at once.
     ///
     /// When the process ends:
     /// - In the process-wide tree ([`LoggerTree::setup`](logtree_core::LoggerTree::setup)),
@@ -35,7 +41,8 @@ pub enum FlushPolicy {
     ///   the process ends (`std::process::exit` runs no destructor), so flush or shut the tree
     ///   down first.
     Buffered {
-        /// Buffer size in bytes; a record at least this large is written directly.
+        /// Size of each thread's buffer in bytes; a record at least this large is written
+        /// directly (after what is buffered).
         capacity: usize,
         /// The longest a record waits in the buffer.
         interval: Duration,

@@ -62,7 +62,9 @@ use writer::Writer;
 /// line's bytes counted before it is written so the size limit holds exactly; a roll-over
 /// waits for the writes under way, and lines written meanwhile wait for it. A write cut short
 /// (a full disk) is completed, or cut back if it fails, unless another thread's line was
-/// already written after its first part: that part then stays.
+/// already written after its first part: that part then stays. With
+/// [`FlushPolicy::Buffered`], each thread buffers its lines on its own, and the buffers are
+/// written together, merged by record time.
 ///
 /// Failures at log time are returned from [`Sink::log`] (the tree hands them to its error
 /// handler) and the sink goes on:

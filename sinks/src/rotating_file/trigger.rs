@@ -23,6 +23,13 @@ impl Trigger {
         self.max_bytes != 0 && size != 0 && size.saturating_add(len as u64) > self.max_bytes
     }
 
+    /// Whether `len` bytes appended to a file of `size` bytes keep it within the limit: then
+    /// any records they hold are written without a roll-over.
+    #[inline]
+    pub(crate) fn holds(&self, size: u64, len: usize) -> bool {
+        self.max_bytes == 0 || size.saturating_add(len as u64) <= self.max_bytes
+    }
+
     /// The next moment a new dated file starts, when rolling at midnight.
     pub(crate) fn next_date_change(&self, now: SystemTime) -> Option<SystemTime> {
         self.at_midnight.then(|| next_local_midnight(now))

@@ -125,7 +125,7 @@ fn tree_shutdown_and_drop_write_the_buffer() {
 }
 
 #[test]
-fn a_roll_over_writes_the_buffer_into_the_old_file_first() {
+fn buffered_lines_roll_over_as_they_are_written() {
     let dir = tempfile::tempdir().unwrap();
     let sink = builder(dir.path(), "App")
         .max_bytes(8)
@@ -135,14 +135,61 @@ fn a_roll_over_writes_the_buffer_into_the_old_file_first() {
         .unwrap();
     log(&sink, "abc").unwrap();
     log(&sink, "def").unwrap();
-    // 8 bytes buffered for the file: the next record rolls over.
+    // 8 bytes for the file: the next record belongs in a new one.
     log(&sink, "ghi").unwrap();
     let name = name_of(&sink.path());
+    assert_eq!(
+        files(dir.path()).len(),
+        1,
+        "nothing is written or rolled yet"
+    );
+    sink.flush().unwrap();
     let all = files(dir.path());
     assert_eq!(all[&backup(&name, 1)], "abc\ndef\n");
-    assert_eq!(all[&name], "", "the new record is still buffered");
+    assert_eq!(all[&name], "ghi\n");
+}
+
+/// Threads buffer on their own; a flush writes their lines merged by record time, each
+/// thread's in its order, and rolls over between lines exactly as one shared buffer would.
+#[test]
+fn lines_of_several_threads_are_written_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .max_bytes(12)
+        .backup_count(10)
+        .flush_policy(buffered(1024, NEVER))
+        .build()
+        .unwrap();
+    let t0 = SystemTime::now();
+    let at = |ms| t0 + Duration::from_millis(ms);
+    // Each thread logs its lines, then waits for the next one, so that each thread has a
+    // buffer of its own holding interleaved times.
+    let plan: [&[(u64, &str)]; 3] = [
+        &[(1, "a1"), (4, "a4"), (7, "a7")],
+        &[(2, "b2"), (5, "b5")],
+        &[(3, "c3"), (6, "c6"), (8, "c8")],
+    ];
+    std::thread::scope(|scope| {
+        for lines in plan {
+            let sink = &sink;
+            scope
+                .spawn(move || {
+                    for (ms, msg) in lines {
+                        log_at(sink, msg, at(*ms)).unwrap();
+                    }
+                })
+                .join()
+                .unwrap();
+        }
+    });
+    assert_eq!(files(dir.path()).len(), 1, "all lines still buffered");
     sink.flush().unwrap();
-    assert_eq!(files(dir.path())[&name], "ghi\n");
+    let name = name_of(&sink.path());
+    let all = files(dir.path());
+    // Lines are 3 bytes: four fit in 12.
+    assert_eq!(all[&backup(&name, 1)], "a1\nb2\nc3\na4\n");
+    assert_eq!(all[&name], "b5\nc6\na7\nc8\n");
+    assert_eq!(all.len(), 2);
 }
 
 #[test]

@@ -1,19 +1,23 @@
-//! The writer behind all sinks of one file: the open file, its byte count, the buffer and the
+//! The writer behind all sinks of one file: the open file, its byte count, the buffers and the
 //! roll-over, under one lock held only to write finished lines.
 //!
 //! The lock is a read-write lock. With [`FlushPolicy::EveryRecord`] a line is written with it
 //! shared, so threads are in `write(2)` at the same time (the file is `O_APPEND`; see
-//! [`Current::write_shared`]); everything else holds it exclusively, which waits for the
-//! writes in flight: a roll-over, a new date, the check that the file is still there, a
-//! reopen, settling a failed write, a deferred error to return, and the buffer of
-//! [`FlushPolicy::Buffered`]. A line that cannot be written shared takes the exclusive way,
-//! the same code whatever the policy.
+//! [`Current::write_shared`]). With [`FlushPolicy::Buffered`] a line goes to the thread's own
+//! buffer without it (see [`thread_buffers`]). Everything else holds it exclusively, which
+//! waits for the writes in flight: a roll-over, a new date, the check that the file is still
+//! there, a reopen, settling a failed write, a deferred error to return, writing the buffers.
+//! A line that cannot take its policy's way takes the exclusive way.
+
+mod buffered;
+mod thread_buffers;
 
 use std::fs;
 use std::io;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::{Duration, SystemTime};
 
 use logtree_core::{Error, SinkId};
@@ -21,10 +25,12 @@ use logtree_core::{Error, SinkId};
 use super::clock::Clock;
 use super::create::Modes;
 use super::current::{check_writable, Current, Shared};
-use super::flush::{FlushPolicy, Timer};
+use super::flush::FlushPolicy;
 use super::naming::{file_path, local_date};
 use super::roller::Roller;
 use super::trigger::Trigger;
+use buffered::TimerSlot;
+use thread_buffers::{Lines, ThreadBuffer};
 
 /// How often the sink checks that its file is still at its path (one `stat`). Between checks,
 /// records written to a file deleted or moved away are lost with it.
@@ -47,22 +53,33 @@ pub(crate) struct Writer {
     stem: String,
     settings: Settings,
     state: RwLock<State>,
+    /// Whether `State::pending` holds an error, read without the lock.
+    has_pending: AtomicBool,
+    /// Tells this writer's buffers apart in a thread's list of its buffers.
+    key: u64,
+    /// The thread that writes the buffers in time (`FlushPolicy::Buffered` only). Apart from
+    /// the state, so that a thread scheduling its buffer never waits for a write under way.
+    timer: Mutex<TimerSlot>,
     /// Handed to the timer thread, which must not keep the writer alive.
     me: Weak<Writer>,
 }
 
 struct State {
     current: Current,
-    /// Records not yet written (`FlushPolicy::Buffered` only).
-    buffer: Vec<u8>,
+    /// Every thread's buffer (`FlushPolicy::Buffered` only).
+    threads: Vec<Arc<ThreadBuffer>>,
+    /// Storage swapped with the threads' buffers when their lines are taken.
+    runs: Vec<Lines>,
+    /// The merged lines of the threads, as they go to the file.
+    out: Vec<u8>,
+    /// Lines whose write failed, written first by the next flush.
+    retry: Vec<u8>,
     next_date_change: Option<SystemTime>,
     /// Records stamped within it skip the check that the file is still at its path.
     check_window: Range<SystemTime>,
     /// A failure no caller saw yet (from the timer thread, or one of two at once): the next
     /// `write` or `flush` returns it.
     pending: Option<Error>,
-    timer: Option<Timer>,
-    timer_failed: bool,
 }
 
 impl Writer {
@@ -77,11 +94,11 @@ impl Writer {
         check_writable(&dir, &path)?;
         let mut current = Current::new(path, settings.modes);
         current.ensure_open(&dir)?;
-        let mut buffer = Vec::new();
+        let mut out = Vec::new();
         if let FlushPolicy::Buffered { capacity, .. } = settings.policy {
-            // Reserved once here, so that buffering a record never allocates.
-            buffer
-                .try_reserve_exact(capacity)
+            // Reserved once here, so that merging the threads' lines rarely allocates (and an
+            // impossible capacity is refused at setup).
+            out.try_reserve_exact(capacity)
                 .map_err(|e| Error::InvalidOption {
                     option: "flush_policy".to_owned(),
                     reason: format!("cannot allocate a buffer of {capacity} bytes: {e}"),
@@ -90,18 +107,23 @@ impl Writer {
         let state = State {
             next_date_change: settings.trigger.next_date_change(now),
             current,
-            buffer,
+            threads: Vec::new(),
+            runs: Vec::new(),
+            out,
+            retry: Vec::new(),
             check_window: check_window(now),
             pending: None,
-            timer: None,
-            timer_failed: false,
         };
+        static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
         Ok(Arc::new_cyclic(|me| Writer {
             id: SinkId::new(state.current.path.to_string_lossy()),
             dir,
             stem: stem.to_owned(),
             settings,
             state: RwLock::new(state),
+            has_pending: AtomicBool::new(false),
+            key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
+            timer: Mutex::default(),
             me: me.clone(),
         }))
     }
@@ -172,21 +194,37 @@ impl Writer {
     /// Failures that do not stop this line (a roll-over that could not rename, a file found
     /// deleted and recreated) are returned after the line is written.
     pub(crate) fn write(&self, line: &[u8], at: SystemTime) -> Result<(), Error> {
-        if self.settings.policy == FlushPolicy::EveryRecord {
-            let s = self.shared();
-            if s.pending.is_none() && !self.date_change_due(&s) && !check_due(&s, at) {
-                match s.current.write_shared(self.settings.trigger, line) {
-                    Shared::Written => return Ok(()),
-                    Shared::Exclusive => {}
-                    Shared::Failed(failure) => {
-                        drop(s);
-                        let mut s = self.exclusive();
-                        s.current.settle(failure, line)?;
-                        return s.pending.take().map_or(Ok(()), Err);
+        match self.settings.policy {
+            FlushPolicy::EveryRecord => self.write_every_record(line, at),
+            FlushPolicy::Buffered { capacity, .. } => {
+                if !self.has_pending.load(Ordering::Relaxed) {
+                    if let Some(buffered) = self.try_buffer(line, at, capacity) {
+                        return self.buffered(buffered);
                     }
+                }
+                self.write_exclusive(line, at)
+            }
+        }
+    }
+
+    fn write_every_record(&self, line: &[u8], at: SystemTime) -> Result<(), Error> {
+        let s = self.shared();
+        if !self.has_pending.load(Ordering::Relaxed)
+            && !self.date_change_due(&s)
+            && !check_due(&s, at)
+        {
+            match s.current.write_shared(self.settings.trigger, line) {
+                Shared::Written => return Ok(()),
+                Shared::Exclusive => {}
+                Shared::Failed(failure) => {
+                    drop(s);
+                    let mut s = self.exclusive();
+                    s.current.settle(failure, line)?;
+                    return self.take_pending(&mut s).map_or(Ok(()), Err);
                 }
             }
         }
+        drop(s);
         self.write_exclusive(line, at)
     }
 
@@ -203,21 +241,52 @@ impl Writer {
             s.check_window = check_window(at);
             keep_first(&mut deferred, s.current.check());
         }
-        let written = s.current.ensure_open(&self.dir).and_then(|()| {
-            if self.settings.trigger.exceeded(s.size(), line.len()) {
-                keep_first(&mut deferred, self.roll(s));
+        let written = match self.settings.policy {
+            FlushPolicy::EveryRecord => self.write_now(s, line, &mut deferred),
+            FlushPolicy::Buffered { capacity, interval } => {
+                self.buffer_locked(s, line, at, capacity, interval, &mut deferred)
             }
-            self.put(s, line)
-        });
+        };
         match written {
-            Ok(()) => deferred.or_else(|| s.pending.take()).map_or(Ok(()), Err),
+            Ok(()) => deferred
+                .or_else(|| self.take_pending(s))
+                .map_or(Ok(()), Err),
             Err(err) => {
                 if let Some(later) = deferred {
-                    s.pending.get_or_insert(later);
+                    self.defer(s, later);
                 }
                 Err(err)
             }
         }
+    }
+
+    /// Writes `line` to the file now, rolling over first if it does not fit.
+    fn write_now(
+        &self,
+        s: &mut State,
+        line: &[u8],
+        deferred: &mut Option<Error>,
+    ) -> Result<(), Error> {
+        s.current.ensure_open(&self.dir)?;
+        if self.settings.trigger.exceeded(s.current.size(), line.len()) {
+            keep_first(deferred, self.roll(s));
+        }
+        s.current.append(&self.dir, line)
+    }
+
+    /// Keeps `err` for the next `write` or `flush` to return.
+    fn defer(&self, s: &mut State, err: Error) {
+        s.pending.get_or_insert(err);
+        self.has_pending.store(true, Ordering::Relaxed);
+    }
+
+    /// The error kept for the caller, if any.
+    fn take_pending(&self, s: &mut State) -> Option<Error> {
+        let pending = s.pending.take();
+        if pending.is_some() {
+            self.has_pending.store(false, Ordering::Relaxed);
+        }
+        pending
     }
 
     /// Whether local midnight passed since the file was opened (when rolling at midnight).
@@ -229,39 +298,35 @@ impl Writer {
     /// Writes what is buffered.
     pub(crate) fn flush(&self) -> Result<(), Error> {
         let mut s = self.exclusive();
-        s.flush_buffer(&self.dir)?;
-        s.pending.take().map_or(Ok(()), Err)
+        self.write_buffers(&mut s)?;
+        self.take_pending(&mut s).map_or(Ok(()), Err)
     }
 
     /// Flushes and stops the timer thread; a later buffered record starts a new one.
     pub(crate) fn shutdown(&self) -> Result<(), Error> {
-        let (result, timer) = {
+        let result = {
             let mut s = self.exclusive();
-            let result = s
-                .flush_buffer(&self.dir)
-                .and_then(|()| s.pending.take().map_or(Ok(()), Err));
-            (result, s.timer.take())
+            self.write_buffers(&mut s)
+                .and_then(|()| self.take_pending(&mut s).map_or(Ok(()), Err))
         };
         // Outside the lock: the thread may be waiting for it.
-        if let Some(timer) = timer {
-            timer.stop();
-        }
+        self.stop_timer();
         result
     }
 
     /// The timer thread's flush; true when records are still buffered (the write failed).
     pub(crate) fn flush_on_timer(&self) -> bool {
         let mut s = self.exclusive();
-        if let Err(err) = s.flush_buffer(&self.dir) {
-            s.pending.get_or_insert(err);
+        if let Err(err) = self.write_buffers(&mut s) {
+            self.defer(&mut s, err);
         }
-        !s.buffer.is_empty()
+        !s.retry.is_empty()
     }
 
     /// Whether a failure waits to be returned (tests wait for the timer's with it).
     #[cfg(test)]
     pub(crate) fn has_pending(&self) -> bool {
-        self.shared().pending.is_some()
+        self.has_pending.load(Ordering::Relaxed)
     }
 
     // Nothing panics while the lock is held; should a panic poison it anyway, the state is
@@ -277,45 +342,9 @@ impl Writer {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn put(&self, s: &mut State, line: &[u8]) -> Result<(), Error> {
-        let FlushPolicy::Buffered { capacity, interval } = self.settings.policy else {
-            return s.current.append(&self.dir, line);
-        };
-        if s.buffer.len() + line.len() > capacity {
-            s.flush_buffer(&self.dir)?;
-        }
-        if line.len() >= capacity {
-            return s.current.append(&self.dir, line);
-        }
-        let was_empty = s.buffer.is_empty();
-        s.buffer.extend_from_slice(line);
-        if was_empty {
-            self.arm_timer(s, interval)?;
-        }
-        Ok(())
-    }
-
-    fn arm_timer(&self, s: &mut State, interval: Duration) -> Result<(), Error> {
-        if s.timer.is_none() && !s.timer_failed {
-            match Timer::spawn(self.me.clone(), interval) {
-                Ok(timer) => s.timer = Some(timer),
-                Err(_) => s.timer_failed = true,
-            }
-        }
-        match &s.timer {
-            Some(timer) => {
-                timer.arm_in(interval);
-                Ok(())
-            }
-            // No thread to bound the wait: write through instead.
-            None => s.flush_buffer(&self.dir),
-        }
-    }
-
-    /// Buffered records go to the old file first; then the file's name is freed and a new
-    /// file opened. If the roller fails, the current file stays open and is appended to.
+    /// Frees the file's name and opens a new file (buffered lines are written first by the
+    /// caller). If the roller fails, the current file stays open and is appended to.
     fn roll(&self, s: &mut State) -> Result<(), Error> {
-        s.flush_buffer(&self.dir)?;
         if let Err(err) = self.settings.roller.roll(&s.current.path) {
             let gone = fs::symlink_metadata(&s.current.path)
                 .is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
@@ -330,7 +359,7 @@ impl Writer {
 
     /// Starts the file of the new local date; the old date's files keep their names.
     fn start_new_date(&self, s: &mut State) -> Result<(), Error> {
-        s.flush_buffer(&self.dir)?;
+        self.write_buffers(s)?;
         let now = self.settings.clock.now();
         s.next_date_change = self.settings.trigger.next_date_change(now);
         s.current.path = file_path(&self.dir, &self.stem, local_date(now));
@@ -341,28 +370,9 @@ impl Writer {
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
         // The last sink is gone and with it anyone to report to.
-        let _ = state.flush_buffer(&self.dir);
-        if let Some(timer) = state.timer.take() {
-            timer.stop();
-        }
-    }
-}
-
-impl State {
-    /// The size the file will have once the buffer is written.
-    fn size(&self) -> u64 {
-        self.current.size() + self.buffer.len() as u64
-    }
-
-    fn flush_buffer(&mut self, dir: &Path) -> Result<(), Error> {
-        if self.buffer.is_empty() {
-            return Ok(());
-        }
-        self.current.append(dir, &self.buffer)?;
-        self.buffer.clear();
-        Ok(())
+        let _ = self.write_buffers(&mut self.exclusive());
+        self.stop_timer();
     }
 }
 
