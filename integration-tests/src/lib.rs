@@ -1,1 +1,16 @@
 //! Shared helpers for the logtree integration tests.
+//!
+//! - [`child`]: this test binary re-run as a child process, filtered to one test, and waited
+//!   for with a deadline;
+//! - [`log_dir`]: what a `RotatingFileSink` wrote, read back from its file and its backups in
+//!   the order the records were written;
+//! - [`log_line`]: the parts of a standard `YYYY-MM-DD HH:MM:SS.mmm - ...` line;
+//! - [`sinks`]: small misbehaving sinks;
+//! - [`trees`]: explicit trees as the tests set them up: a logger at `Info`, and an error
+//!   handler that collects every failure.
+
+pub mod child;
+pub mod log_dir;
+pub mod log_line;
+pub mod sinks;
+pub mod trees;

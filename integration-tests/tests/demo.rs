@@ -4,34 +4,20 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
+use integration_tests::log_dir::oldest_first;
+use integration_tests::log_line::after_timestamp;
+
 /// What the demo logs to its file: start and finish, 2 db workers x (300 queries + 6 slow-query
 /// warnings), and the net worker's 300 requests, 300 checksums (debug) and 3 errors.
 const DEMO_RECORDS: usize = 2 + 2 * (300 + 6) + 300 + 300 + 3;
 
 /// Whether `line` is `YYYY-MM-DD HH:MM:SS.mmm - <logger> - <LEVEL> - <message>`.
 fn is_millisecond_line(line: &str) -> bool {
-    let b = line.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        range
-            .into_iter()
-            .all(|i| b.get(i).is_some_and(u8::is_ascii_digit))
+    let Some(rest) = after_timestamp(line) else {
+        return false;
     };
-    let shape = digits(0..4)
-        && b.get(4) == Some(&b'-')
-        && digits(5..7)
-        && b.get(7) == Some(&b'-')
-        && digits(8..10)
-        && b.get(10) == Some(&b' ')
-        && digits(11..13)
-        && b.get(13) == Some(&b':')
-        && digits(14..16)
-        && b.get(16) == Some(&b':')
-        && digits(17..19)
-        && b.get(19) == Some(&b'.')
-        && digits(20..23);
-    let mut rest = line.get(23..).unwrap_or("").splitn(4, " - ");
-    shape
-        && rest.next() == Some("")
+    let mut rest = rest.splitn(4, " - ");
+    rest.next() == Some("")
         && rest.next().is_some_and(|logger| logger.starts_with("demo"))
         && rest
             .next()
@@ -101,14 +87,13 @@ fn the_demo_rotates_its_dated_files_and_loses_nothing() {
 
     // Read oldest first: .N … .1, then the current file.
     let mut lines = Vec::new();
-    let mut ordered: Vec<&String> = names[1..].iter().rev().collect();
-    ordered.push(&names[0]);
-    for name in ordered {
-        let text = std::fs::read_to_string(logs.join(name)).unwrap();
+    for file in oldest_first(&logs.join(&base)) {
+        let text = std::fs::read_to_string(&file).unwrap();
         assert!(text.ends_with('\n'));
         assert!(
-            std::fs::metadata(logs.join(name)).unwrap().len() <= 32 * 1024,
-            "{name} past max_size"
+            std::fs::metadata(&file).unwrap().len() <= 32 * 1024,
+            "{} past max_size",
+            file.display()
         );
         lines.extend(text.lines().map(str::to_owned));
     }

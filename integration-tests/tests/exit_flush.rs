@@ -5,9 +5,11 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Mutex;
+use std::time::Duration;
 
+use integration_tests::child;
+use integration_tests::sinks::StuckOnFlush;
 use logtree_core::{
     Error, Formatter, LevelFilter, LoggerTree, PlainFormatter, Record, SetupOptions, Sink, SinkId,
 };
@@ -43,12 +45,11 @@ const RECORDS: usize = 500;
 /// The child's body; a no-op unless this binary runs as a child.
 #[test]
 fn child() {
-    let (Ok(mode), Ok(path)) = (
-        std::env::var("EXIT_FLUSH_MODE"),
-        std::env::var("EXIT_FLUSH_FILE"),
-    ) else {
+    if !child::is_child("child") {
         return;
-    };
+    }
+    let mode = std::env::var("EXIT_FLUSH_MODE").expect("the child's mode");
+    let path = std::env::var("EXIT_FLUSH_FILE").expect("the child's file");
     let sink = HoldUntilFlush {
         path: path.into(),
         held: Mutex::new(Vec::new()),
@@ -76,8 +77,7 @@ fn child() {
 fn run_child(mode: &str) -> (std::process::ExitStatus, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("held.log");
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child", "--test-threads=1"])
+    let output = child::command("child")
         .env("EXIT_FLUSH_MODE", mode)
         .env("EXIT_FLUSH_FILE", &file)
         .output()
@@ -114,27 +114,10 @@ fn returning_normally_flushes_the_tree() {
     assert_all_records(&lines);
 }
 
-/// Blocks every flush for good, as a sink stuck on a full pipe would.
-struct StuckOnFlush;
-
-impl Sink for StuckOnFlush {
-    fn id(&self) -> SinkId {
-        SinkId::new("stuck")
-    }
-    fn log(&self, _: &Record<'_>) -> Result<(), Error> {
-        Ok(())
-    }
-    fn flush(&self) -> Result<(), Error> {
-        loop {
-            std::thread::park();
-        }
-    }
-}
-
 /// The child's body for the stuck-sink case; a no-op unless run as that child.
 #[test]
 fn stuck_child() {
-    if std::env::var("EXIT_FLUSH_STUCK").is_err() {
+    if !child::is_child("stuck_child") {
         return;
     }
     LoggerTree::setup("stuck", SetupOptions::new().sink(StuckOnFlush)).unwrap();
@@ -143,23 +126,12 @@ fn stuck_child() {
 
 #[test]
 fn a_stuck_sink_does_not_keep_the_process_alive_at_exit() {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "stuck_child", "--test-threads=1"])
-        .env("EXIT_FLUSH_STUCK", "1")
+    let mut child = child::command("stuck_child")
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
     // The exit flush gives up after its budget (2 s); allow ample time before calling it a hang.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the child hung at exit behind a stuck sink");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let status = child::wait_within(&mut child, Duration::from_secs(30))
+        .expect("the child hung at exit behind a stuck sink");
     assert_eq!(status.code(), Some(7));
 }

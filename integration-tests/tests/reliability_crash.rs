@@ -24,13 +24,17 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use logtree_core::{Error, LevelFilter, LoggerTree, Record, SetupOptions, Sink, SinkId};
+use integration_tests::sinks::StuckOnFlush;
+use integration_tests::trees::info_logger;
+use integration_tests::{child, log_dir, log_line};
+use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
 use logtree_sinks::{FlushPolicy, RotatingFileSink};
 
-const MARKER: &str = "RELIABILITY_CRASH_DIR";
+/// The child's log directory.
+const DIR: &str = "RELIABILITY_CRASH_DIR";
 const MODE: &str = "RELIABILITY_CRASH_MODE";
 /// The first record number of a restarted child.
 const START: &str = "RELIABILITY_CRASH_START";
@@ -67,34 +71,14 @@ fn seed() -> u64 {
 }
 
 /// The message of every line of every file of `dir` (`<stem>_<date>.log` and its backups,
-/// oldest first), each checked to be a whole `... - crash - INFO - <message>` line.
+/// oldest first), each checked to be a whole `<time> - crash - INFO - <message>` line.
 fn messages_on_disk(dir: &Path) -> Vec<String> {
-    let mut files: Vec<(u32, String)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with(STEM))
-        .map(|n| {
-            let backup = n
-                .rsplit_once(".log.")
-                .map_or(0, |(_, k)| k.parse::<u32>().unwrap());
-            (backup, n)
-        })
-        .collect();
-    // Oldest first: the highest backup number, ..., 1, then the file itself (0).
-    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     let mut messages = Vec::new();
-    for (_, name) in files {
-        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
-        assert!(
-            text.is_empty() || text.ends_with('\n'),
-            "{name} ends with a torn line: {:?}",
-            &text[text.len().saturating_sub(80)..]
-        );
-        for line in text.lines() {
-            let message = line
-                .get(23..)
+    for file in log_dir::sink_files(dir, STEM) {
+        for line in log_dir::read_whole_lines(&file).lines() {
+            let message = log_line::after_timestamp(line)
                 .and_then(|rest| rest.strip_prefix(" - crash - INFO - "))
-                .unwrap_or_else(|| panic!("{name}: torn or foreign line {line:?}"));
+                .unwrap_or_else(|| panic!("{}: torn or foreign line {line:?}", file.display()));
             messages.push(message.to_owned());
         }
     }
@@ -123,23 +107,31 @@ fn file_sink(dir: &Path, policy: FlushPolicy, max_bytes: u64) -> RotatingFileSin
         .unwrap()
 }
 
+/// Sets the process-wide logger `crash` up at `Info` with an `EveryRecord` file in `dir`
+/// (8 KiB files: many roll-overs), as the killed children log.
+fn set_up_every_record(dir: &Path) {
+    LoggerTree::setup(
+        "crash",
+        SetupOptions::new().level(LevelFilter::Info).sink(file_sink(
+            dir,
+            FlushPolicy::EveryRecord,
+            8 * 1024,
+        )),
+    )
+    .unwrap();
+}
+
 /// The child's body for every test; a no-op unless this binary runs as a child.
 #[test]
 fn child() {
-    let (Some(dir), Ok(mode)) = (std::env::var_os(MARKER), std::env::var(MODE)) else {
+    if !child::is_child("child") {
         return;
-    };
+    }
+    let dir = std::env::var_os(DIR).expect("the child's directory");
+    let mode = std::env::var(MODE).expect("the child's mode");
     let dir = Path::new(&dir);
     if mode == "kill" {
-        LoggerTree::setup(
-            "crash",
-            SetupOptions::new().level(LevelFilter::Info).sink(file_sink(
-                dir,
-                FlushPolicy::EveryRecord,
-                8 * 1024,
-            )),
-        )
-        .unwrap();
+        set_up_every_record(dir);
         let start: u64 = std::env::var(START).map_or(0, |s| s.parse().unwrap());
         let mut out = std::io::stdout().lock();
         for i in start..start + MAX_RECORDS {
@@ -152,15 +144,7 @@ fn child() {
     }
 
     if mode == "kill_threads" {
-        LoggerTree::setup(
-            "crash",
-            SetupOptions::new().level(LevelFilter::Info).sink(file_sink(
-                dir,
-                FlushPolicy::EveryRecord,
-                8 * 1024,
-            )),
-        )
-        .unwrap();
+        set_up_every_record(dir);
         std::thread::scope(|s| {
             for t in 0..THREADS {
                 s.spawn(move || {
@@ -186,12 +170,7 @@ fn child() {
         let sink = file_sink(dir, policy, 0);
         let path = sink.path();
         let tree = LoggerTree::new();
-        let app = tree
-            .setup_logger(
-                "crash",
-                SetupOptions::new().level(LevelFilter::Info).sink(sink),
-            )
-            .unwrap();
+        let app = info_logger(&tree, "crash", |options| options.sink(sink));
         for i in 0..BUFFERED_RECORDS {
             app.info(format_args!("record {i}"));
         }
@@ -236,65 +215,48 @@ fn child() {
     }
 }
 
-/// A custom sink whose `flush` never returns (a full pipe, a hung network peer).
-struct StuckOnFlush;
-
-impl Sink for StuckOnFlush {
-    fn id(&self) -> SinkId {
-        SinkId::new("stuck-on-flush")
-    }
-    fn log(&self, _: &Record<'_>) -> Result<(), Error> {
-        Ok(())
-    }
-    fn flush(&self) -> Result<(), Error> {
-        loop {
-            std::thread::park();
-        }
-    }
-}
-
+/// The child running `child` in `mode`, logging to `dir`.
 fn child_command(dir: &Path, mode: &str) -> Command {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args([
-            "child",
-            "--exact",
-            "--nocapture",
-            "--quiet",
-            "--test-threads=1",
-            "--include-ignored",
-        ])
-        .env(MARKER, dir)
-        .env(MODE, mode);
+    let mut command = child::command("child");
+    command.env(DIR, dir).env(MODE, mode);
     command
 }
 
-/// Runs the logging child from record `start` until it has reported `kill_at` records, kills it
-/// with SIGKILL, and returns the last number it reported.
-fn life_until_killed(dir: &Path, start: u64, kill_at: u64) -> u64 {
-    let mut child = child_command(dir, "kill")
-        .env(START, start.to_string())
+/// Runs a logging child (`command`), hands what follows `returned ` in each line it reports to
+/// `returned` until that says to stop, then kills the child with SIGKILL.
+fn run_until_killed(command: &mut Command, mut returned: impl FnMut(&str) -> bool) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let began = Instant::now();
-    let mut last_returned = None;
+    // Kept open until the kill: the child is killed, not cut off from its stdout.
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     for line in lines.by_ref() {
         let line = line.unwrap();
-        if let Some(n) = line.strip_prefix("returned ") {
-            let n: u64 = n.parse().unwrap();
-            last_returned = Some(n);
-            if n + 1 >= start + kill_at {
-                break;
-            }
+        if line.strip_prefix("returned ").is_some_and(&mut returned) {
+            break;
         }
         assert!(began.elapsed() < DEADLINE, "the child is too slow");
     }
     child.kill().unwrap(); // SIGKILL on Unix
     let status = child.wait().unwrap();
     assert!(!status.success(), "the child was not killed");
+}
+
+/// Runs the logging child from record `start` until it has reported `kill_at` records, kills it
+/// with SIGKILL, and returns the last number it reported.
+fn life_until_killed(dir: &Path, start: u64, kill_at: u64) -> u64 {
+    let mut last_returned = None;
+    run_until_killed(
+        child_command(dir, "kill").env(START, start.to_string()),
+        |n| {
+            let n: u64 = n.parse().unwrap();
+            last_returned = Some(n);
+            n + 1 >= start + kill_at
+        },
+    );
     last_returned.expect("the child reported no record")
 }
 
@@ -351,28 +313,14 @@ fn sigkill_while_threads_log_at_once_loses_no_returned_record() {
         let kill_at = 1 + rng.next() % 40_000;
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("logs");
-        let mut child = child_command(&dir, "kill_threads")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let began = Instant::now();
         let mut reported: [Option<u64>; THREADS] = [None; THREADS];
         let mut total = 0;
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-            let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix("returned ") {
-                let (t, i) = rest.split_once(' ').unwrap();
-                reported[t.parse::<usize>().unwrap()] = Some(i.parse().unwrap());
-                total += 1;
-                if total >= kill_at {
-                    break;
-                }
-            }
-            assert!(began.elapsed() < DEADLINE, "the child is too slow");
-        }
-        child.kill().unwrap(); // SIGKILL on Unix
-        assert!(!child.wait().unwrap().success());
+        run_until_killed(&mut child_command(&dir, "kill_threads"), |rest| {
+            let (t, i) = rest.split_once(' ').unwrap();
+            reported[t.parse::<usize>().unwrap()] = Some(i.parse().unwrap());
+            total += 1;
+            total >= kill_at
+        });
 
         let mut next = [0u64; THREADS];
         for message in messages_on_disk(&dir) {
@@ -403,32 +351,33 @@ fn sigkill_while_threads_log_at_once_loses_no_returned_record() {
     }
 }
 
-fn run_buffered(mode: &str) -> std::process::ExitStatus {
+/// How a child ends.
+#[derive(Clone, Copy)]
+enum Ending {
+    /// By a panic or an abort: no success.
+    Failure,
+    /// By `std::process::exit(7)`.
+    Exit7,
+    /// By returning from `main`: success.
+    Success,
+}
+
+impl Ending {
+    fn assert(self, mode: &str, status: ExitStatus) {
+        match self {
+            Ending::Failure => assert!(!status.success(), "{mode}: {status}"),
+            Ending::Exit7 => assert_eq!(status.code(), Some(7), "{mode}: {status}"),
+            Ending::Success => assert!(status.success(), "{mode}: {status}"),
+        }
+    }
+}
+
+/// Runs the buffering child in `mode`, checks it ended as `ending` says and that every record
+/// is on disk.
+fn run_buffered(mode: &str, ending: Ending) {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("logs");
-    let (out, err) = (root.path().join("out"), root.path().join("err"));
-    let mut child = child_command(&dir, mode)
-        .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
-        .stderr(Stdio::from(std::fs::File::create(&err).unwrap()))
-        .spawn()
-        .unwrap();
-    let began = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if began.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{mode}: the child did not end within {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20)); // polling a deadline
-    };
-    let output = std::process::Output {
-        status,
-        stdout: std::fs::read(&out).unwrap(),
-        stderr: std::fs::read(&err).unwrap(),
-    };
+    let output = child::output_within(&mut child_command(&dir, mode), root.path(), DEADLINE, mode);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -445,43 +394,37 @@ fn run_buffered(mode: &str) -> std::process::ExitStatus {
             &stderr[..stderr.len().min(2000)]
         );
     }
-    output.status
+    ending.assert(mode, output.status);
 }
 
 #[test]
 fn buffered_records_survive_a_panic() {
-    let status = run_buffered("panic");
-    assert!(!status.success());
+    run_buffered("panic", Ending::Failure);
 }
 
 #[test]
 fn buffered_records_survive_a_panic_of_the_main_thread() {
-    let status = run_buffered("panic_main");
-    assert!(!status.success());
+    run_buffered("panic_main", Ending::Failure);
 }
 
 #[test]
 fn buffered_records_survive_process_exit() {
-    let status = run_buffered("exit");
-    assert_eq!(status.code(), Some(7));
+    run_buffered("exit", Ending::Exit7);
 }
 
 #[test]
 fn buffered_records_survive_a_return_from_main() {
-    let status = run_buffered("return");
-    assert!(status.success(), "{status}");
+    run_buffered("return", Ending::Success);
 }
 
 #[test]
 fn buffered_records_of_an_explicit_tree_survive_exit_once_it_is_dropped() {
-    let status = run_buffered("tree_dropped");
-    assert_eq!(status.code(), Some(7));
+    run_buffered("tree_dropped", Ending::Exit7);
 }
 
 #[test]
 fn buffered_records_of_an_explicit_tree_survive_exit_once_it_is_shut_down() {
-    let status = run_buffered("tree_shut_down");
-    assert_eq!(status.code(), Some(7));
+    run_buffered("tree_shut_down", Ending::Exit7);
 }
 
 // A custom sink stuck in `flush` must neither keep the process alive nor cost the other sinks
@@ -489,20 +432,17 @@ fn buffered_records_of_an_explicit_tree_survive_exit_once_it_is_shut_down() {
 
 #[test]
 fn a_stuck_sink_does_not_keep_a_panicking_process_alive_or_lose_the_files_records() {
-    let status = run_buffered("panic_stuck");
-    assert!(!status.success());
+    run_buffered("panic_stuck", Ending::Failure);
 }
 
 #[test]
 fn a_stuck_sink_does_not_keep_an_exiting_process_alive_or_lose_the_files_records() {
-    let status = run_buffered("exit_stuck");
-    assert_eq!(status.code(), Some(7));
+    run_buffered("exit_stuck", Ending::Exit7);
 }
 
 #[test]
 fn a_stuck_sink_does_not_keep_a_returning_process_alive_or_lose_the_files_records() {
-    let status = run_buffered("return_stuck");
-    assert!(status.success(), "{status}");
+    run_buffered("return_stuck", Ending::Success);
 }
 
 /// `Buffered`: a record waits at most about the interval, with no `flush` call (the timer
@@ -523,12 +463,7 @@ fn buffered_records_reach_the_file_within_the_interval() {
     );
     let path = sink.path();
     let tree = LoggerTree::new();
-    let app = tree
-        .setup_logger(
-            "crash",
-            SetupOptions::new().level(LevelFilter::Info).sink(sink),
-        )
-        .unwrap();
+    let app = info_logger(&tree, "crash", |options| options.sink(sink));
     for round in 0..3u64 {
         let start = Instant::now();
         for i in 0..100 {

@@ -38,58 +38,22 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use integration_tests::child;
+use integration_tests::log_dir::read_oldest_first;
+use integration_tests::trees::{collecting_tree, info_logger, os_error, Seen};
 use logtree_core::{
     Error, Formatter, LevelFilter, Logger, LoggerTree, MemorySink, PlainFormatter, Record,
     SetupOptions, Sink, SinkId,
 };
 use logtree_sinks::{FlushPolicy, RotatingFileSink};
 
-const CHILD: &str = "RELIABILITY_FAULTS_CHILD";
+/// The child's directory.
 const CHILD_DIR: &str = "RELIABILITY_FAULTS_DIR";
 /// Longest wait for anything that could hang.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// A failure as the error handler saw it: its message, and the OS error code if it has one.
-#[derive(Clone, Debug)]
-struct Seen {
-    text: String,
-    os: Option<i32>,
-}
-
-fn os_error(err: &Error) -> Option<i32> {
-    match err {
-        Error::Write { source, .. }
-        | Error::Flush { source, .. }
-        | Error::OpenFile { source, .. }
-        | Error::CreateDir { source, .. }
-        | Error::Rename { source, .. }
-        | Error::RemoveFile { source, .. } => source.raw_os_error(),
-        _ => None,
-    }
-}
-
-type Errors = Arc<Mutex<Vec<Seen>>>;
-
-/// An explicit tree whose error handler collects every failure.
-fn collecting_tree() -> (LoggerTree, Errors) {
-    let tree = LoggerTree::new();
-    let errors: Errors = Arc::default();
-    let seen = Arc::clone(&errors);
-    tree.set_error_handler(move |err| {
-        seen.lock().unwrap().push(Seen {
-            text: err.to_string(),
-            os: os_error(err),
-        })
-    });
-    (tree, errors)
-}
-
-fn errors_of(errors: &Errors) -> Vec<Seen> {
-    errors.lock().unwrap().clone()
-}
 
 /// Runs `f` on a thread and fails the test if it has not returned within [`TIMEOUT`].
 fn within_timeout<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -113,24 +77,6 @@ fn messages(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The contents of `path` and its backups, oldest first.
-fn all_files(path: &Path) -> String {
-    let name = path.file_name().unwrap().to_str().unwrap();
-    let mut backups: Vec<u32> = fs::read_dir(path.parent().unwrap())
-        .unwrap()
-        .filter_map(|e| {
-            let n = e.unwrap().file_name().into_string().unwrap();
-            n.strip_prefix(&format!("{name}."))?.parse().ok()
-        })
-        .collect();
-    backups.sort_unstable_by(|a, b| b.cmp(a));
-    let mut text = String::new();
-    for k in backups {
-        text += &fs::read_to_string(format!("{}.{k}", path.display())).unwrap();
-    }
-    text + &fs::read_to_string(path).unwrap_or_default()
-}
-
 fn numbered(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
     range.map(|i| format!("{prefix} {i:05}")).collect()
 }
@@ -144,28 +90,15 @@ fn mem_messages(mem: &MemorySink) -> Vec<String> {
 
 /// The logger `app` at `Info` on `tree`, with the sinks `add` puts on its options.
 fn app_logger(tree: &LoggerTree, add: impl FnOnce(SetupOptions) -> SetupOptions) -> Logger {
-    tree.setup_logger("app", add(SetupOptions::new().level(LevelFilter::Info)))
-        .unwrap()
+    info_logger(tree, "app", add)
 }
 
-/// True in the child process that runs `test`.
-fn is_child(test: &str) -> bool {
-    std::env::var(CHILD).is_ok_and(|t| t == test)
-}
-
-fn child_command(test: &str) -> Command {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args([
-            test,
-            "--exact",
-            "--nocapture",
-            "--quiet",
-            "--test-threads=1",
-            "--include-ignored",
-        ])
-        .env(CHILD, test);
-    command
+/// The error a sink named `target` reports when its disk is full.
+fn no_space(target: &str) -> Error {
+    Error::Write {
+        target: target.to_owned(),
+        source: io::Error::from_raw_os_error(libc::ENOSPC),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,7 +157,7 @@ fn deleted_directory_scenario(policy: FlushPolicy) {
     );
     // Other sinks got everything.
     assert_eq!(mem.len(), 200 + gap);
-    let errs = errors_of(&errors);
+    let errs = errors.all();
     assert!(
         errs.iter().any(|e| e.text.contains("deleted or moved")),
         "the deletion is reported: {errs:?}"
@@ -263,12 +196,7 @@ fn deleted_directory_while_threads_log_is_recreated_for_all_of_them() {
         .build()
         .unwrap();
     let path = sink.path();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new().level(LevelFilter::Info).sink(sink),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| options.sink(sink));
     let back = AtomicBool::new(false);
     std::thread::scope(|s| {
         for t in 0..THREADS {
@@ -347,7 +275,7 @@ fn read_only_scenario(root: &Path) {
     }
     let rolled_before = backups();
     assert!(rolled_before > 0);
-    assert!(errors_of(&errors).is_empty());
+    assert!(errors.is_empty());
 
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).unwrap();
     if fs::File::create(dir.join("probe")).is_ok() {
@@ -358,7 +286,7 @@ fn read_only_scenario(root: &Path) {
     for i in 100..600 {
         app.info(format_args!("record {i:05}"));
     }
-    let read_only_errors = errors_of(&errors);
+    let read_only_errors = errors.all();
     assert!(
         !read_only_errors.is_empty(),
         "failed roll-overs are reported"
@@ -380,14 +308,17 @@ fn read_only_scenario(root: &Path) {
     }
     tree.flush().unwrap();
     assert_eq!(
-        errors_of(&errors).len(),
+        errors.len(),
         read_only_errors.len(),
         "no error once the directory is writable again"
     );
     assert!(backups() > rolled_before + 1, "roll-overs resume");
     assert_eq!(mem_messages(&mem), numbered("record", 0..1000));
     // The file kept every record while roll-overs failed: nothing lost, nothing twice.
-    assert_eq!(messages(&all_files(&path)), numbered("record", 0..1000));
+    assert_eq!(
+        messages(&read_oldest_first(&path)),
+        numbered("record", 0..1000)
+    );
     println!(
         "CHILD read-only: {} roll-over failures reported, 1000 records kept, {} backups",
         read_only_errors.len(),
@@ -398,12 +329,12 @@ fn read_only_scenario(root: &Path) {
 #[test]
 fn read_only_directory_is_reported_other_sinks_go_on_and_logging_recovers() {
     const TEST: &str = "read_only_directory_is_reported_other_sinks_go_on_and_logging_recovers";
-    if is_child(TEST) {
+    if child::is_child(TEST) {
         read_only_scenario(Path::new(&std::env::var_os(CHILD_DIR).unwrap()));
         return;
     }
     let root = tempfile::tempdir().unwrap();
-    let mut command = child_command(TEST);
+    let mut command = child::command(TEST);
     command.env(CHILD_DIR, root.path());
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
@@ -446,10 +377,7 @@ impl Sink for AlwaysFails {
         SinkId::new("always-fails")
     }
     fn log(&self, _: &Record<'_>) -> Result<(), Error> {
-        Err(Error::Write {
-            target: "always-fails".to_owned(),
-            source: io::Error::from_raw_os_error(libc::ENOSPC),
-        })
+        Err(no_space("always-fails"))
     }
     fn flush(&self) -> Result<(), Error> {
         Ok(())
@@ -460,22 +388,24 @@ impl Sink for AlwaysFails {
 fn default_error_handler_prints_at_most_a_line_a_second() {
     const TEST: &str = "default_error_handler_prints_at_most_a_line_a_second";
     const RECORDS: usize = 5_000;
-    if is_child(TEST) {
-        let tree = LoggerTree::new(); // the default handler
-        let mem = MemorySink::new();
-        let app = app_logger(&tree, |options| options.sink(AlwaysFails).sink(mem.clone()));
-        let start = Instant::now();
-        for i in 0..RECORDS {
-            app.info(format_args!("record {i}"));
-        }
-        assert_eq!(mem.len(), RECORDS);
-        println!("ELAPSED_MS {}", start.elapsed().as_millis());
-        return;
-    }
-    let output = child_command(TEST).output().unwrap();
+    let output = child::run_in_child(
+        TEST,
+        |_| {},
+        || {
+            let tree = LoggerTree::new(); // the default handler
+            let mem = MemorySink::new();
+            let app = app_logger(&tree, |options| options.sink(AlwaysFails).sink(mem.clone()));
+            let start = Instant::now();
+            for i in 0..RECORDS {
+                app.info(format_args!("record {i}"));
+            }
+            assert_eq!(mem.len(), RECORDS);
+            println!("ELAPSED_MS {}", start.elapsed().as_millis());
+        },
+    );
+    let Some(output) = output else { return };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
     let elapsed_ms: u64 = stdout
         .lines()
         .find_map(|l| l.strip_prefix("ELAPSED_MS "))
@@ -560,21 +490,31 @@ impl Drop for SmallDisk {
     }
 }
 
+/// A 256 KiB file system mounted below `root`, with a filler file taking 200 KiB of it (its
+/// path second: removing it frees the space); `None`, said with a `SKIPPED` note, where none
+/// can be mounted.
+fn nearly_full_disk(root: &Path) -> Option<(SmallDisk, PathBuf)> {
+    let disk = match SmallDisk::mount(&root.join("small"), 256) {
+        Ok(disk) => disk,
+        Err(why) => {
+            println!("SKIPPED: no small file system to fill ({why})");
+            return None;
+        }
+    };
+    let filler = disk.path.join("filler");
+    fs::write(&filler, vec![b'f'; 200 * 1024]).unwrap();
+    Some((disk, filler))
+}
+
 /// Fills a 256 KiB file system while logging (a filler file takes most of it), then frees
 /// it: every record whose call reported no error is in the file once, in order, every line
 /// whole (a write cut short by the full disk is cut back), and the records after the space
 /// returns all land.
 fn full_disk_scenario(policy: FlushPolicy) {
     let root = tempfile::tempdir().unwrap();
-    let disk = match SmallDisk::mount(&root.path().join("small"), 256) {
-        Ok(disk) => disk,
-        Err(why) => {
-            println!("SKIPPED: no small file system to fill ({why})");
-            return;
-        }
+    let Some((disk, filler)) = nearly_full_disk(root.path()) else {
+        return;
     };
-    let filler = disk.path.join("filler");
-    fs::write(&filler, vec![b'f'; 200 * 1024]).unwrap();
     let (tree, errors) = collecting_tree();
     let mem = MemorySink::new();
     let sink = RotatingFileSink::builder("Full")
@@ -593,16 +533,16 @@ fn full_disk_scenario(policy: FlushPolicy) {
     // cannot fit in 56 KiB).
     while failed < 50 {
         assert!(i < 10_000, "the disk never filled");
-        let before = errors_of(&errors).len();
+        let before = errors.len();
         app.info(format_args!("record {i:05} {padding}"));
-        if errors_of(&errors).len() == before {
+        if errors.len() == before {
             kept.push(format!("record {i:05} {padding}"));
         } else {
             failed += 1;
         }
         i += 1;
     }
-    let full = errors_of(&errors);
+    let full = errors.all();
     assert!(
         full.iter().any(|e| e.os == Some(libc::ENOSPC)),
         "the full disk is reported: {full:?}"
@@ -615,11 +555,7 @@ fn full_disk_scenario(policy: FlushPolicy) {
         kept.push(format!("record {j:05} {padding}"));
     }
     tree.flush().unwrap();
-    assert_eq!(
-        errors_of(&errors).len(),
-        reported,
-        "no error once there is room"
-    );
+    assert_eq!(errors.len(), reported, "no error once there is room");
     let text = fs::read_to_string(&path).unwrap();
     assert!(text.ends_with('\n'));
     assert_eq!(messages(&text), kept, "{policy:?}");
@@ -658,15 +594,9 @@ fn concurrent_full_disk_scenario(policy: FlushPolicy) {
     const MAX_EACH: usize = 2_000;
     const AFTER: usize = 50;
     let root = tempfile::tempdir().unwrap();
-    let disk = match SmallDisk::mount(&root.path().join("small"), 256) {
-        Ok(disk) => disk,
-        Err(why) => {
-            println!("SKIPPED: no small file system to fill ({why})");
-            return;
-        }
+    let Some((disk, filler)) = nearly_full_disk(root.path()) else {
+        return;
     };
-    let filler = disk.path.join("filler");
-    fs::write(&filler, vec![b'f'; 200 * 1024]).unwrap();
     let tree = LoggerTree::new();
     let reports = Arc::new(AtomicUsize::new(0));
     let enospc = Arc::new(AtomicUsize::new(0));
@@ -685,12 +615,7 @@ fn concurrent_full_disk_scenario(policy: FlushPolicy) {
         .build()
         .unwrap();
     let path = sink.path();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new().level(LevelFilter::Info).sink(sink),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| options.sink(sink));
     let padding = "p".repeat(90);
     let filled = std::sync::Barrier::new(THREADS + 1);
     let freed = std::sync::Barrier::new(THREADS + 1);
@@ -823,10 +748,7 @@ impl Sink for FailOnDemand {
     }
     fn log(&self, record: &Record<'_>) -> Result<(), Error> {
         if self.fail.load(Ordering::SeqCst) {
-            return Err(Error::Write {
-                target: "fail-on-demand".to_owned(),
-                source: io::Error::from_raw_os_error(libc::ENOSPC),
-            });
+            return Err(no_space("fail-on-demand"));
         }
         self.lines.lock().unwrap().push(record.args().to_string());
         Ok(())
@@ -867,7 +789,7 @@ fn a_sink_out_of_space_does_not_stop_the_others() {
         flaky.fail.store((100..200).contains(&i), Ordering::SeqCst);
         app.info(format_args!("record {i:05}"));
     }
-    let errs = errors_of(&errors);
+    let errs = errors.all();
     let expected = 100 + if dev_full { 300 } else { 0 };
     assert_eq!(errs.len(), expected, "{errs:?}");
     assert!(errs.iter().all(|e| e.os == Some(libc::ENOSPC)), "{errs:?}");
@@ -944,7 +866,7 @@ fn a_panicking_sink_does_not_take_the_others_down() {
     assert_eq!(mem.len(), total);
     assert_eq!(root_mem.len(), total, "propagation goes on past the panic");
     assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), total);
-    let errs = errors_of(&errors);
+    let errs = errors.all();
     assert_eq!(errs.len(), total, "one report per panic");
     assert!(
         errs.iter()
@@ -1202,28 +1124,17 @@ fn a_directory_at_a_backup_name_loses_no_record() {
     let planted = PathBuf::from(format!("{}.1", path.display()));
     fs::create_dir(&planted).unwrap();
     fs::write(planted.join("keep"), "inside").unwrap();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new().level(LevelFilter::Info).sink(sink),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| options.sink(sink));
     for i in 0..200 {
         app.info(format_args!("record {i:05}"));
     }
     tree.flush().unwrap();
     // The directory moves along the backups like one, until it is the oldest: it cannot be
     // removed, so roll-overs fail from then on, and the file keeps every record.
-    let errs = errors_of(&errors);
+    let errs = errors.all();
     assert!(!errs.is_empty(), "the failed roll-over is reported");
-    let mut text = String::new();
-    for n in (1..=3).rev() {
-        let backup = PathBuf::from(format!("{}.{n}", path.display()));
-        if backup.is_file() {
-            text += &fs::read_to_string(backup).unwrap();
-        }
-    }
-    text += &fs::read_to_string(&path).unwrap();
+    // The backups that are files, oldest first, then the file.
+    let text = read_oldest_first(&path);
     assert_eq!(messages(&text), numbered("record", 0..200));
     let moved: Vec<_> = (1..=3)
         .map(|n| PathBuf::from(format!("{}.{n}", path.display())))
@@ -1289,7 +1200,7 @@ fn log_broken_displays(panics: bool) -> Vec<Seen> {
         );
     }
     assert_eq!(mem_messages(&mem), numbered("record", 0..20));
-    let errs = errors_of(&errors);
+    let errs = errors.all();
     assert_eq!(
         errs.len(),
         20 * 3,
@@ -1348,12 +1259,7 @@ fn records_from_thread_local_destructors_and_after_shutdown_are_delivered() {
         .build()
         .unwrap();
     let path = file.path();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new().level(LevelFilter::Info).sink(file),
-        )
-        .unwrap();
+    let app = app_logger(&tree, |options| options.sink(file));
     let logger = app.clone();
     std::thread::spawn(move || {
         logger.info(format_args!("from the thread"));
@@ -1372,7 +1278,7 @@ fn records_from_thread_local_destructors_and_after_shutdown_are_delivered() {
             "after shutdown"
         ]
     );
-    assert!(errors_of(&errors).is_empty());
+    assert!(errors.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1385,7 +1291,7 @@ fn records_from_thread_local_destructors_and_after_shutdown_are_delivered() {
 fn a_closed_console_pipe_is_reported_and_the_other_sinks_go_on() {
     const TEST: &str = "a_closed_console_pipe_is_reported_and_the_other_sinks_go_on";
     const RECORDS: usize = 2_000;
-    if is_child(TEST) {
+    if child::is_child(TEST) {
         let report = PathBuf::from(std::env::var_os(CHILD_DIR).unwrap()).join("report");
         let (tree, errors) = collecting_tree();
         let mem = MemorySink::new();
@@ -1397,7 +1303,7 @@ fn a_closed_console_pipe_is_reported_and_the_other_sinks_go_on() {
         for i in 0..RECORDS {
             app.info(format_args!("record {i:05}"));
         }
-        let errs = errors_of(&errors);
+        let errs = errors.all();
         let epipe = errs.iter().filter(|e| e.os == Some(libc::EPIPE)).count();
         fs::write(
             report,
@@ -1407,24 +1313,14 @@ fn a_closed_console_pipe_is_reported_and_the_other_sinks_go_on() {
         return;
     }
     let root = tempfile::tempdir().unwrap();
-    let mut child = child_command(TEST)
+    let mut child = child::command(TEST)
         .env(CHILD_DIR, root.path())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     drop(child.stderr.take()); // the reader goes away at once
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            start.elapsed() < TIMEOUT,
-            "the child hangs on a closed pipe"
-        );
-        std::thread::sleep(Duration::from_millis(10)); // polling a deadline
-    };
+    let status = child::wait_within(&mut child, TIMEOUT).expect("the child hangs on a closed pipe");
     assert!(status.success(), "{status}");
     let report = fs::read_to_string(root.path().join("report")).unwrap();
     let field = |name: &str| -> usize {

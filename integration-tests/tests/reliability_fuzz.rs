@@ -19,6 +19,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
+use integration_tests::log_dir::file_and_backups;
 use logtree::config::{Config, FILE_KEYS};
 use logtree::Setup;
 use logtree_core::{
@@ -310,37 +311,38 @@ fn set_up_in(config: Config, root: &Path) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// What parsing the configuration `source` gave: a configuration, set up for real
+/// ([`set_up_in`] a new temporary directory), or a typed error naming `source` with a reason.
+fn parsed_or_typed_error(parsed: Result<Config, Error>, source: &str) -> Result<(), TestCaseError> {
+    match parsed {
+        Ok(config) => {
+            let root = tempfile::tempdir().unwrap();
+            set_up_in(config, root.path())?;
+        }
+        Err(Error::InvalidConfig {
+            source_name,
+            reason,
+            ..
+        }) => {
+            prop_assert_eq!(source_name, source);
+            prop_assert!(!reason.is_empty());
+        }
+        Err(other) => prop_assert!(false, "not a typed configuration error: {other:?}"),
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
 
     #[test]
     fn toml_configuration_parses_or_gives_a_typed_error(text in toml_texts()) {
-        match Config::from_toml_str(&text, "fuzz.toml") {
-            Ok(config) => {
-                let root = tempfile::tempdir().unwrap();
-                set_up_in(config, root.path())?;
-            }
-            Err(Error::InvalidConfig { source_name, reason, .. }) => {
-                prop_assert_eq!(source_name, "fuzz.toml");
-                prop_assert!(!reason.is_empty());
-            }
-            Err(other) => prop_assert!(false, "not a typed configuration error: {other:?}"),
-        }
+        parsed_or_typed_error(Config::from_toml_str(&text, "fuzz.toml"), "fuzz.toml")?;
     }
 
     #[test]
     fn json_configuration_parses_or_gives_a_typed_error(text in json_texts()) {
-        match Config::from_json_str(&text, "fuzz.json") {
-            Ok(config) => {
-                let root = tempfile::tempdir().unwrap();
-                set_up_in(config, root.path())?;
-            }
-            Err(Error::InvalidConfig { source_name, reason, .. }) => {
-                prop_assert_eq!(source_name, "fuzz.json");
-                prop_assert!(!reason.is_empty());
-            }
-            Err(other) => prop_assert!(false, "not a typed configuration error: {other:?}"),
-        }
+        parsed_or_typed_error(Config::from_json_str(&text, "fuzz.json"), "fuzz.json")?;
     }
 
     #[test]
@@ -458,17 +460,12 @@ proptest! {
                 let _ = sink.flush();
                 drop(sink);
                 // Every record logged is on disk if the backups could keep them all.
-                let name = path.file_name().unwrap().to_owned();
-                let mut lines = 0;
-                let mut files = 0;
-                for entry in std::fs::read_dir(path.parent().unwrap()).unwrap() {
-                    let entry = entry.unwrap();
-                    let file = entry.file_name();
-                    if file.as_encoded_bytes().starts_with(name.as_encoded_bytes()) {
-                        files += 1;
-                        lines += std::fs::read_to_string(entry.path()).unwrap().lines().count();
-                    }
-                }
+                let files = file_and_backups(&path);
+                let lines: usize = files
+                    .iter()
+                    .map(|file| std::fs::read_to_string(file).unwrap().lines().count())
+                    .sum();
+                let files = files.len();
                 prop_assert!(files as u64 <= u64::from(backup_count) + 1);
                 if backup_count as usize >= records || max_bytes == 0 {
                     prop_assert_eq!(lines, ok, "records lost");

@@ -25,16 +25,20 @@
 //! relaxed to >50.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use integration_tests::child;
+use integration_tests::log_dir::{oldest_first, read_whole_lines, sink_files};
+use integration_tests::log_line::after_timestamp;
+use integration_tests::trees::{info_logger, Errors};
 use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
 use logtree_sinks::{FlushPolicy, RotatingFileSink};
 
-const MARKER: &str = "RELIABILITY_LOAD_DIR";
+/// The child's log directory.
+const DIR: &str = "RELIABILITY_LOAD_DIR";
 const THREADS: usize = 16;
 const FULL_RECORDS: usize = 100_000;
 /// A line is 56 bytes (`2026-01-01 00:00:00.000 - load.w - INFO - t03 r0000042\n`), 89.6 MB
@@ -102,9 +106,7 @@ enum Churn {
 
 fn child(dir: &Path, policy: FlushPolicy, churn: Churn) {
     let tree = LoggerTree::global();
-    let errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    let seen = Arc::clone(&errors);
-    tree.set_error_handler(move |err| seen.lock().unwrap().push(err.to_string()));
+    let errors = Errors::collect(tree);
     LoggerTree::setup(
         "load",
         SetupOptions::new()
@@ -145,8 +147,7 @@ fn child(dir: &Path, policy: FlushPolicy, churn: Churn) {
         churn_ops.load(Ordering::Relaxed),
         tree.reentrant_records_dropped()
     );
-    let errors = errors.lock().unwrap();
-    assert!(errors.is_empty(), "errors reported: {errors:?}");
+    assert!(errors.is_empty(), "errors reported: {:?}", errors.all());
 }
 
 /// Until the workers are done: sets levels of other loggers (the root and `Off` included),
@@ -214,7 +215,8 @@ struct Figures {
 }
 
 fn run(test_name: &str, policy: FlushPolicy, churn: Churn) {
-    if let Some(dir) = std::env::var_os(MARKER) {
+    if child::is_child(test_name) {
+        let dir = std::env::var_os(DIR).expect("the child's log directory");
         child(Path::new(&dir), policy, churn);
         return;
     }
@@ -222,35 +224,15 @@ fn run(test_name: &str, policy: FlushPolicy, churn: Churn) {
     let root = tempfile::tempdir().unwrap();
     let logs = root.path().join("logs");
     let start = Instant::now();
-    let out_path = root.path().join("child.out");
-    let err_path = root.path().join("child.err");
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            test_name,
-            "--exact",
-            "--nocapture",
-            "--quiet",
-            "--test-threads=1",
-            "--include-ignored",
-        ])
-        .env(MARKER, &logs)
-        .stdout(Stdio::from(fs::File::create(&out_path).unwrap()))
-        .stderr(Stdio::from(fs::File::create(&err_path).unwrap()))
-        .spawn()
-        .unwrap();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > CHILD_DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{test_name}: the child hung for {CHILD_DEADLINE:?} (deadlock?)");
-        }
-        std::thread::sleep(Duration::from_millis(50)); // polling a deadline, not synchronising
-    };
-    let out = fs::read_to_string(&out_path).unwrap();
-    let err = fs::read_to_string(&err_path).unwrap();
+    let output = child::output_within(
+        child::command(test_name).env(DIR, &logs),
+        root.path(),
+        CHILD_DEADLINE,
+        test_name,
+    );
+    let status = output.status;
+    let out = String::from_utf8(output.stdout).unwrap();
+    let err = String::from_utf8(output.stderr).unwrap();
     assert!(
         status.success(),
         "{test_name}: child failed ({status}):\n{out}\n{}",
@@ -275,16 +257,7 @@ fn run(test_name: &str, policy: FlushPolicy, churn: Churn) {
 /// `(thread, number)` of `<23-char time> - load.w - INFO - tTT rNNNNNNN`, or `None` for any
 /// other line (torn, merged, foreign).
 fn parse(line: &str) -> Option<(usize, usize)> {
-    let time = line.get(..23)?.as_bytes();
-    let shape = b"dddd-dd-dd dd:dd:dd.ddd";
-    let time_ok = shape.iter().zip(time).all(|(s, b)| match s {
-        b'd' => b.is_ascii_digit(),
-        other => other == b,
-    });
-    if !time_ok {
-        return None;
-    }
-    let rest = line.get(23..)?.strip_prefix(" - load.w - INFO - t")?;
+    let rest = after_timestamp(line)?.strip_prefix(" - load.w - INFO - t")?;
     let (t, i) = rest.split_once(" r")?;
     let digits = |s: &str, len: usize| -> Option<usize> {
         (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
@@ -330,21 +303,13 @@ fn verify(dir: &Path, test_name: &str, child_line: String, elapsed: Duration) ->
     let mut next = [0usize; THREADS];
     let mut records = 0;
     // Oldest first: the highest backup down to 1, then the current file.
-    let ordered = (1..=rollovers)
-        .rev()
-        .map(|k| PathBuf::from(format!("{base}.{k}")))
-        .chain([PathBuf::from(&base)]);
-    for name in ordered {
-        let text = fs::read_to_string(dir.join(&name)).unwrap();
-        let shown = name.display().to_string();
+    for file in oldest_first(&dir.join(&base)) {
+        let text = read_whole_lines(&file);
+        let shown = file.file_name().unwrap().to_string_lossy();
         assert!(
             text.len() as u64 <= limit,
             "{test_name}: {shown} has {} bytes, past max_bytes {limit}",
             text.len()
-        );
-        assert!(
-            text.is_empty() || text.ends_with('\n'),
-            "{test_name}: {shown} ends mid-line"
         );
         let mut count = 0;
         for line in text.lines() {
@@ -419,13 +384,7 @@ fn records_logged_while_their_logger_is_created_are_not_lost() {
     const EACH: usize = 30_000;
     let tree = LoggerTree::new();
     let mem = logtree_core::MemorySink::new();
-    tree.setup_logger(
-        "app",
-        SetupOptions::new()
-            .level(LevelFilter::Info)
-            .sink(mem.clone()),
-    )
-    .unwrap();
+    info_logger(&tree, "app", |options| options.sink(mem.clone()));
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| {
@@ -469,42 +428,25 @@ fn records_logged_while_their_logger_is_created_are_not_lost() {
 // ---------------------------------------------------------------------------------------------
 // In one process (explicit trees): huge records, and midnight, under concurrent load
 
-/// Every file's records as `(thread, number, length)`, oldest file first; `names` are the
-/// current files oldest first (one per date), each preceded by its backups.
-fn read_in_order(dir: &Path, names: &[String], test: &str) -> Vec<(usize, usize, usize)> {
+/// Every record of the sink with file stem `stem` in `dir` as `(thread, number, length)`,
+/// oldest file first: the current files oldest date first (one per date), each preceded by its
+/// backups.
+fn read_in_order(dir: &Path, stem: &str, test: &str) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::new();
-    for name in names {
-        let mut backups: Vec<u32> = fs::read_dir(dir)
-            .unwrap()
-            .filter_map(|e| {
-                let n = e.unwrap().file_name().into_string().unwrap();
-                n.strip_prefix(&format!("{name}."))?.parse().ok()
-            })
-            .collect();
-        backups.sort_unstable_by(|a, b| b.cmp(a));
-        let files = backups
-            .iter()
-            .map(|k| format!("{name}.{k}"))
-            .chain([name.clone()]);
-        for file in files {
-            let text = fs::read_to_string(dir.join(&file)).unwrap_or_default();
+    for path in sink_files(dir, stem) {
+        let file = path.file_name().unwrap().to_string_lossy();
+        for line in read_whole_lines(&path).lines() {
+            let message = line
+                .split_once(" - INFO - ")
+                .unwrap_or_else(|| panic!("{test}: torn line in {file}: {line:.80}"))
+                .1;
+            let (t, rest) = message.strip_prefix('t').unwrap().split_once(" r").unwrap();
+            let (i, pad) = rest.split_once(' ').unwrap_or((rest, ""));
             assert!(
-                text.is_empty() || text.ends_with('\n'),
-                "{test}: {file} ends mid-line"
+                pad.bytes().all(|b| b == b'x'),
+                "{test}: merged line in {file}"
             );
-            for line in text.lines() {
-                let message = line
-                    .split_once(" - INFO - ")
-                    .unwrap_or_else(|| panic!("{test}: torn line in {file}: {line:.80}"))
-                    .1;
-                let (t, rest) = message.strip_prefix('t').unwrap().split_once(" r").unwrap();
-                let (i, pad) = rest.split_once(' ').unwrap_or((rest, ""));
-                assert!(
-                    pad.bytes().all(|b| b == b'x'),
-                    "{test}: merged line in {file}"
-                );
-                out.push((t.parse().unwrap(), i.parse().unwrap(), line.len()));
-            }
+            out.push((t.parse().unwrap(), i.parse().unwrap(), line.len()));
         }
     }
     out
@@ -539,23 +481,9 @@ fn huge_records_are_never_split_and_keep_their_order() {
             .flush_policy(policy)
             .build()
             .unwrap();
-        let name = sink
-            .path()
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
         let tree = LoggerTree::new();
-        let errors = Arc::new(Mutex::new(Vec::<String>::new()));
-        let seen = Arc::clone(&errors);
-        tree.set_error_handler(move |err| seen.lock().unwrap().push(err.to_string()));
-        let app = tree
-            .setup_logger(
-                "app",
-                SetupOptions::new().level(LevelFilter::Info).sink(sink),
-            )
-            .unwrap();
+        let errors = Errors::collect(&tree);
+        let app = info_logger(&tree, "app", |options| options.sink(sink));
         let huge = "x".repeat(100 * 1024);
         std::thread::scope(|s| {
             for t in 0..THREADS {
@@ -569,12 +497,8 @@ fn huge_records_are_never_split_and_keep_their_order() {
             }
         });
         tree.flush().unwrap();
-        assert!(
-            errors.lock().unwrap().is_empty(),
-            "{:?}",
-            errors.lock().unwrap()
-        );
-        let records = read_in_order(dir.path(), std::slice::from_ref(&name), "huge");
+        assert!(errors.is_empty(), "{:?}", errors.all());
+        let records = read_in_order(dir.path(), "Huge", "huge");
         assert_each_once_in_order(&records, THREADS, EACH);
         // Only a record larger than max_bytes makes a file larger, and it is alone there.
         for entry in fs::read_dir(dir.path()).unwrap() {
@@ -623,12 +547,7 @@ fn midnight_under_load_loses_nothing() {
             .build()
             .unwrap();
         let tree = LoggerTree::new();
-        let app = tree
-            .setup_logger(
-                "app",
-                SetupOptions::new().level(LevelFilter::Info).sink(sink),
-            )
-            .unwrap();
+        let app = info_logger(&tree, "app", |options| options.sink(sink));
         let logged = AtomicU64::new(0);
         std::thread::scope(|s| {
             for t in 0..THREADS {
@@ -651,7 +570,7 @@ fn midnight_under_load_loses_nothing() {
         tree.flush().unwrap();
         let names = [day, day.succ_opt().unwrap()]
             .map(|d| format!("Midnight_{}.log", d.format("%Y-%m-%d")));
-        let records = read_in_order(dir.path(), &names, "midnight");
+        let records = read_in_order(dir.path(), "Midnight", "midnight");
         assert_each_once_in_order(&records, THREADS, EACH);
         for name in &names {
             assert!(dir.path().join(name).exists(), "{policy:?}: {name} missing");
@@ -662,8 +581,6 @@ fn midnight_under_load_loses_nothing() {
 // ---------------------------------------------------------------------------------------------
 // The console under load
 
-const CONSOLE_MARKER: &str = "RELIABILITY_LOAD_CONSOLE";
-
 /// Eight threads log to a `ConsoleSink` on stdout (a pipe) while the main thread prints with
 /// `println!`: every line comes out whole, each record once, each thread's in order.
 #[test]
@@ -671,44 +588,31 @@ fn console_lines_never_interleave_under_load() {
     const TEST: &str = "console_lines_never_interleave_under_load";
     const THREADS: usize = 8;
     const EACH: usize = 5_000;
-    if std::env::var_os(CONSOLE_MARKER).is_some() {
-        let tree = LoggerTree::new();
-        let console = logtree_sinks::ConsoleSink::builder()
-            .color(logtree_sinks::ColorMode::Never)
-            .build();
-        let app = tree
-            .setup_logger(
-                "con",
-                SetupOptions::new().level(LevelFilter::Info).sink(console),
-            )
-            .unwrap();
-        std::thread::scope(|s| {
-            for t in 0..THREADS {
-                let app = app.clone();
-                s.spawn(move || {
-                    for i in 0..EACH {
-                        app.info(format_args!("t{t} r{i}"));
-                    }
-                });
-            }
-            for k in 0..EACH {
-                println!("noise {k}");
-            }
-        });
-        return;
-    }
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            TEST,
-            "--exact",
-            "--nocapture",
-            "--quiet",
-            "--test-threads=1",
-        ])
-        .env(CONSOLE_MARKER, "1")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
+    let output = child::run_in_child(
+        TEST,
+        |_| {},
+        || {
+            let tree = LoggerTree::new();
+            let console = logtree_sinks::ConsoleSink::builder()
+                .color(logtree_sinks::ColorMode::Never)
+                .build();
+            let app = info_logger(&tree, "con", |options| options.sink(console));
+            std::thread::scope(|s| {
+                for t in 0..THREADS {
+                    let app = app.clone();
+                    s.spawn(move || {
+                        for i in 0..EACH {
+                            app.info(format_args!("t{t} r{i}"));
+                        }
+                    });
+                }
+                for k in 0..EACH {
+                    println!("noise {k}");
+                }
+            });
+        },
+    );
+    let Some(output) = output else { return };
     let stdout = String::from_utf8(output.stdout).unwrap();
     let mut next = [0usize; THREADS];
     let mut noise = 0;
@@ -745,7 +649,8 @@ fn console_lines_never_interleave_under_load() {
 // ---------------------------------------------------------------------------------------------
 // Every module sets itself up at once
 
-const INSTALL_MARKER: &str = "RELIABILITY_LOAD_INSTALL_DIR";
+/// The directory the child's modules log to.
+const INSTALL_DIR: &str = "RELIABILITY_LOAD_INSTALL_DIR";
 
 /// Eight threads each call `Setup::install` with their own module path (`app`, `app::m1`, ...,
 /// the same file) at the same moment, as modules of a program do at start-up, then log: every
@@ -756,7 +661,8 @@ fn concurrent_setup_by_every_module_writes_each_record_once() {
     const TEST: &str = "concurrent_setup_by_every_module_writes_each_record_once";
     const THREADS: usize = 8;
     const EACH: usize = 20_000;
-    if let Some(dir) = std::env::var_os(INSTALL_MARKER) {
+    if child::is_child(TEST) {
+        let dir = std::env::var_os(INSTALL_DIR).expect("the child's log directory");
         let barrier = std::sync::Barrier::new(THREADS);
         std::thread::scope(|s| {
             for t in 0..THREADS {
@@ -787,23 +693,11 @@ fn concurrent_setup_by_every_module_writes_each_record_once() {
         return;
     }
     let root = tempfile::tempdir().unwrap();
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            TEST,
-            "--exact",
-            "--nocapture",
-            "--quiet",
-            "--test-threads=1",
-        ])
-        .env(INSTALL_MARKER, root.path())
+    let output = child::command(TEST)
+        .env(INSTALL_DIR, root.path())
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    let name = fs::read_dir(root.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .find(|n| n.ends_with(".log"))
-        .unwrap();
-    let records = read_in_order(root.path(), &[name], "modules");
+    let records = read_in_order(root.path(), "Modules", "modules");
     assert_each_once_in_order(&records, THREADS, EACH);
 }

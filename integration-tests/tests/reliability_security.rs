@@ -18,7 +18,9 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use logtree_core::{LevelFilter, LoggerTree, Record, SetupOptions, Sink};
+use integration_tests::log_dir::file_and_backups;
+use integration_tests::trees::{info_logger, Errors};
+use logtree_core::{Error, LevelFilter, LoggerTree, Record, SetupOptions, Sink};
 use logtree_formatters::{JsonFormatter, MillisecondFormatter, PatternFormatter};
 use logtree_sinks::RotatingFileSink;
 
@@ -36,59 +38,56 @@ fn mode_of(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-/// The sink's file and every backup of it.
-fn files_of(path: &Path) -> Vec<PathBuf> {
-    let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-    let mut files: Vec<PathBuf> = fs::read_dir(path.parent().unwrap())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with(&name))
-        .collect();
-    files.sort();
-    files
+/// Logs record `i` (`record <i> xxx...`) of the logger `app` straight to `sink`.
+fn log_record(sink: &RotatingFileSink, i: usize) -> Result<(), Error> {
+    sink.log(
+        &Record::builder()
+            .logger("app")
+            .args(format_args!("record {i:04} {}", "x".repeat(40)))
+            .build(),
+    )
 }
 
 fn log_lines(sink: &RotatingFileSink, count: usize) {
     for i in 0..count {
-        sink.log(
-            &Record::builder()
-                .logger("app")
-                .args(format_args!("record {i:04} {}", "x".repeat(40)))
-                .build(),
-        )
-        .unwrap();
+        log_record(sink, i).unwrap();
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Permissions
 
-#[test]
-fn files_and_directories_are_private_to_owner_and_group_by_default() {
+/// Logs across several roll-overs to a sink with file stem `stem` in `<tmp>/<top>/logs` (two
+/// directories to create), given the modes `modes` (file, directory) or left at the default,
+/// and checks every file and both directories have the mode expected, less the umask.
+fn assert_modes(stem: &str, top: &str, modes: Option<(u32, u32)>) {
+    let (file_mode, dir_mode) = modes.unwrap_or((0o640, 0o750));
     let mask = umask();
     let root = tempfile::tempdir().unwrap();
-    let logs = root.path().join("var/logs");
-    let sink = RotatingFileSink::builder("Modes")
+    let logs = root.path().join(top).join("logs");
+    let mut builder = RotatingFileSink::builder(stem)
         .dir(&logs)
         .max_bytes(300)
-        .backup_count(10)
-        .build()
-        .unwrap();
+        .backup_count(10);
+    if let Some((file, dir)) = modes {
+        builder = builder.mode(file).dir_mode(dir);
+    }
+    let sink = builder.build().unwrap();
     log_lines(&sink, 20); // several roll-overs: new files are created along the way
-    let files = files_of(&sink.path());
+    let files = file_and_backups(&sink.path());
     assert!(files.len() > 3, "{files:?}");
     for file in &files {
         assert_eq!(
             mode_of(file),
-            0o640 & !mask,
+            file_mode & !mask,
             "{} (umask {mask:03o})",
             file.display()
         );
     }
-    for dir in [root.path().join("var"), logs] {
+    for dir in [root.path().join(top), logs] {
         assert_eq!(
             mode_of(&dir),
-            0o750 & !mask,
+            dir_mode & !mask,
             "{} (umask {mask:03o})",
             dir.display()
         );
@@ -96,29 +95,17 @@ fn files_and_directories_are_private_to_owner_and_group_by_default() {
 }
 
 #[test]
+fn files_and_directories_are_private_to_owner_and_group_by_default() {
+    assert_modes("Modes", "var", None);
+}
+
+#[test]
 fn modes_can_be_changed() {
-    let mask = umask();
-    let root = tempfile::tempdir().unwrap();
-    let logs = root.path().join("private/logs");
-    let sink = RotatingFileSink::builder("Private")
-        .dir(&logs)
-        .mode(0o600)
-        .dir_mode(0o700)
-        .max_bytes(300)
-        .backup_count(10)
-        .build()
-        .unwrap();
-    log_lines(&sink, 20);
-    let files = files_of(&sink.path());
-    assert!(files.len() > 3, "{files:?}");
-    for file in &files {
-        assert_eq!(mode_of(file), 0o600 & !mask, "{}", file.display());
-    }
-    for dir in [root.path().join("private"), logs] {
-        assert_eq!(mode_of(&dir), 0o700 & !mask, "{}", dir.display());
-    }
+    assert_modes("Private", "private", Some((0o600, 0o700)));
 
     // Wider than the default, for a log others must read (still within the umask).
+    let mask = umask();
+    let root = tempfile::tempdir().unwrap();
     let shared = root.path().join("shared");
     let sink = RotatingFileSink::builder("Shared")
         .dir(&shared)
@@ -156,12 +143,7 @@ fn planted_backup_symlink(backup_count: u32, planted_at: u32) {
     // Roll-overs may report errors (a sink may refuse to touch a symlink); they must not write
     // through it.
     for i in 0..60 {
-        let _ = sink.log(
-            &Record::builder()
-                .logger("app")
-                .args(format_args!("record {i:04} {}", "x".repeat(40)))
-                .build(),
-        );
+        let _ = log_record(&sink, i);
     }
     let _ = sink.flush();
     drop(sink);
@@ -183,7 +165,7 @@ fn planted_backup_symlink(backup_count: u32, planted_at: u32) {
         .collect();
     assert_eq!(beside.len(), 2, "nothing new beside the victim: {beside:?}");
     // No log file is the victim under another name.
-    for file in files_of(&path) {
+    for file in file_and_backups(&path) {
         if let Ok(target) = fs::read_link(&file) {
             assert_eq!(target, victim, "only the planted link points out");
         }
@@ -359,7 +341,7 @@ fn a_symlink_at_the_log_file_name_is_never_followed() {
     let today = chrono::Local::now().format("%Y-%m-%d");
     std::os::unix::fs::symlink(&victim, logs.join(format!("Planted_{today}.log"))).unwrap();
     match RotatingFileSink::builder("Planted").dir(&logs).build() {
-        Err(err) => assert!(matches!(err, logtree_core::Error::OpenFile { .. }), "{err}"),
+        Err(err) => assert!(matches!(err, Error::OpenFile { .. }), "{err}"),
         Ok(sink) => log_lines(&sink, 10),
     }
     assert_eq!(fs::read_to_string(&victim).unwrap(), VICTIM_TEXT);
@@ -369,20 +351,13 @@ fn a_symlink_at_the_log_file_name_is_never_followed() {
     let victim = root.path().join("victim.txt");
     fs::write(&victim, VICTIM_TEXT).unwrap();
     let tree = LoggerTree::new();
-    let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let seen = std::sync::Arc::clone(&errors);
-    tree.set_error_handler(move |err| seen.lock().unwrap().push(err.to_string()));
+    let errors = Errors::collect(&tree);
     let sink = RotatingFileSink::builder("Swapped")
         .dir(root.path().join("logs"))
         .build()
         .unwrap();
     let path = sink.path();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new().level(LevelFilter::Info).sink(sink),
-        )
-        .unwrap();
+    let app = info_logger(&tree, "app", |options| options.sink(sink));
     app.info(format_args!("before"));
     fs::remove_file(&path).unwrap();
     std::os::unix::fs::symlink(&victim, &path).unwrap();
@@ -402,8 +377,5 @@ fn a_symlink_at_the_log_file_name_is_never_followed() {
         fs::symlink_metadata(&victim).unwrap().file_type().is_file(),
         "the victim is still a plain file"
     );
-    assert!(
-        !errors.lock().unwrap().is_empty(),
-        "the replaced file is reported"
-    );
+    assert!(!errors.is_empty(), "the replaced file is reported");
 }

@@ -1,0 +1,104 @@
+//! What a `RotatingFileSink` wrote, read back: its file `<stem>_<date>.log` and the numbered
+//! backups beside it (`<file>.1` the newest, the highest number the oldest).
+
+use std::path::{Path, PathBuf};
+
+/// `path` and every entry beside it whose name starts with `path`'s name (its backups, and
+/// anything planted at their names), sorted by path.
+pub fn file_and_backups(path: &Path) -> Vec<PathBuf> {
+    let name = path.file_name().expect("a file path").as_encoded_bytes();
+    let mut files: Vec<PathBuf> = entries(parent(path))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.as_encoded_bytes().starts_with(name))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The files that hold `path`'s records, in the order they were written: its numbered backups
+/// `<file>.<k>` that are files, the highest `k` first, then `path` itself (whether it exists or
+/// not).
+pub fn oldest_first(path: &Path) -> Vec<PathBuf> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a UTF-8 file name");
+    let prefix = format!("{name}.");
+    let mut backups: Vec<(u32, PathBuf)> = entries(parent(path))
+        .into_iter()
+        .filter(|p| p.is_file())
+        .filter_map(|p| {
+            let k = p
+                .file_name()?
+                .to_str()?
+                .strip_prefix(&prefix)?
+                .parse()
+                .ok()?;
+            Some((k, p))
+        })
+        .collect();
+    backups.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
+    backups
+        .into_iter()
+        .map(|(_, p)| p)
+        .chain([path.to_owned()])
+        .collect()
+}
+
+/// Every file of the sink with file stem `stem` in `dir`, in the order the records were
+/// written: for each dated file `<stem>_<date>.log`, oldest date first, its
+/// [`oldest_first`] files.
+pub fn sink_files(dir: &Path, stem: &str) -> Vec<PathBuf> {
+    let prefix = format!("{stem}_");
+    let mut current: Vec<PathBuf> = entries(dir)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".log"))
+        })
+        .collect();
+    current.sort();
+    current.iter().flat_map(|p| oldest_first(p)).collect()
+}
+
+/// The text of the file at `path`, empty if there is none; panics if it ends in the middle of
+/// a line.
+pub fn read_whole_lines(path: &Path) -> String {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => panic!("cannot read {}: {e}", path.display()),
+    };
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "{} ends mid-line: {:?}",
+        path.display(),
+        &text[text.char_indices().rev().nth(79).map_or(0, |(i, _)| i)..]
+    );
+    text
+}
+
+/// The text of every file of [`oldest_first`]`(path)`, one after the other, each read by
+/// [`read_whole_lines`].
+pub fn read_oldest_first(path: &Path) -> String {
+    oldest_first(path)
+        .iter()
+        .map(|p| read_whole_lines(p))
+        .collect()
+}
+
+fn parent(path: &Path) -> &Path {
+    path.parent().expect("a file path has a directory")
+}
+
+/// The paths of the entries of `dir`.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .collect()
+}
