@@ -5,6 +5,8 @@
 //! - [`log_dir`]: what a `RotatingFileSink` wrote, read back from its file and its backups in
 //!   the order the records were written;
 //! - [`log_line`]: the parts of a standard `YYYY-MM-DD HH:MM:SS.mmm - ...` line;
+//! - [`numbered`]: numbered records of several threads, checked to arrive each once and in
+//!   order;
 //! - [`sinks`]: small misbehaving sinks;
 //! - [`trees`]: explicit trees as the tests set them up: a logger at `Info`, and an error
 //!   handler that collects every failure.
@@ -12,5 +14,6 @@
 pub mod child;
 pub mod log_dir;
 pub mod log_line;
+pub mod numbered;
 pub mod sinks;
 pub mod trees;

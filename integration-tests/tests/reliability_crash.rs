@@ -27,6 +27,7 @@ use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use integration_tests::numbered::InOrder;
 use integration_tests::sinks::StuckOnFlush;
 use integration_tests::trees::info_logger;
 use integration_tests::{child, log_dir, log_line};
@@ -313,7 +314,7 @@ fn sigkill_while_threads_log_at_once_loses_no_returned_record() {
         let kill_at = 1 + rng.next() % 40_000;
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("logs");
-        let mut reported: [Option<u64>; THREADS] = [None; THREADS];
+        let mut reported: [Option<usize>; THREADS] = [None; THREADS];
         let mut total = 0;
         run_until_killed(&mut child_command(&dir, "kill_threads"), |rest| {
             let (t, i) = rest.split_once(' ').unwrap();
@@ -322,20 +323,16 @@ fn sigkill_while_threads_log_at_once_loses_no_returned_record() {
             total >= kill_at
         });
 
-        let mut next = [0u64; THREADS];
+        let mut in_order = InOrder::new(THREADS);
         for message in messages_on_disk(&dir) {
             let (t, i) = message
                 .strip_prefix('t')
                 .and_then(|m| m.split_once(" record "))
-                .and_then(|(t, i)| Some((t.parse::<usize>().ok()?, i.parse::<u64>().ok()?)))
+                .and_then(|(t, i)| Some((t.parse::<usize>().ok()?, i.parse::<usize>().ok()?)))
                 .unwrap_or_else(|| panic!("torn or merged line {message:?}"));
-            assert_eq!(
-                i, next[t],
-                "round {round} (seed {seed}): thread {t}: record {i} where {} was due",
-                next[t]
-            );
-            next[t] += 1;
+            in_order.take(t, i, format_args!("round {round} (seed {seed})"));
         }
+        let next = in_order.counts();
         for t in 0..THREADS {
             if let Some(last) = reported[t] {
                 assert!(

@@ -40,6 +40,7 @@ use std::time::{Duration, Instant};
 
 use integration_tests::child;
 use integration_tests::log_dir::read_oldest_first;
+use integration_tests::numbered::InOrder;
 use integration_tests::trees::{collecting_tree, info_logger, os_error, Seen};
 use logtree_core::{
     Error, Formatter, LevelFilter, Logger, LoggerTree, MemorySink, PlainFormatter, Record,
@@ -225,19 +226,26 @@ fn deleted_directory_while_threads_log_is_recreated_for_all_of_them() {
     });
     tree.flush().unwrap();
     let text = fs::read_to_string(&path).unwrap();
-    let mut next = [0usize; THREADS];
+    let mut after = InOrder::new(THREADS);
     for message in messages(&text) {
         let (t, rest) = message.strip_prefix('t').unwrap().split_once(' ').unwrap();
         let t: usize = t.parse().unwrap();
         if let Some(i) = rest.strip_prefix("after ") {
-            assert_eq!(i.parse::<usize>().unwrap(), next[t], "thread {t}");
-            next[t] += 1;
+            after.take(t, i.parse().unwrap(), "after the recreation");
         } else {
             assert!(rest.starts_with("gap "), "torn or merged: {message:?}");
-            assert_eq!(next[t], 0, "thread {t}: a gap record after an after record");
+            assert_eq!(
+                after.counts()[t],
+                0,
+                "thread {t}: a gap record after an after record"
+            );
         }
     }
-    assert_eq!(next, [AFTER; THREADS], "records after the recreation lost");
+    assert_eq!(
+        after.counts(),
+        [AFTER; THREADS],
+        "records after the recreation lost"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

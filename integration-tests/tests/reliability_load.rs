@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use integration_tests::child;
 use integration_tests::log_dir::{oldest_first, read_whole_lines, sink_files};
 use integration_tests::log_line::after_timestamp;
+use integration_tests::numbered::InOrder;
 use integration_tests::trees::{info_logger, Errors};
 use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
 use logtree_sinks::{FlushPolicy, RotatingFileSink};
@@ -300,7 +301,7 @@ fn verify(dir: &Path, test_name: &str, child_line: String, elapsed: Duration) ->
 
     let n = records_per_thread();
     let limit = max_bytes();
-    let mut next = [0usize; THREADS];
+    let mut in_order = InOrder::new(THREADS);
     let mut records = 0;
     // Oldest first: the highest backup down to 1, then the current file.
     for file in oldest_first(&dir.join(&base)) {
@@ -315,18 +316,14 @@ fn verify(dir: &Path, test_name: &str, child_line: String, elapsed: Duration) ->
         for line in text.lines() {
             let (t, i) = parse(line)
                 .unwrap_or_else(|| panic!("{test_name}: torn or merged line in {shown}: {line:?}"));
-            assert_eq!(
-                i, next[t],
-                "{test_name}: thread {t}: record {i} where {} was due (in {shown}): lost, duplicated or reordered",
-                next[t]
-            );
-            next[t] += 1;
+            in_order.take(t, i, format_args!("{test_name}: in {shown}"));
             count += 1;
         }
         records += count;
     }
     assert_eq!(
-        next, [n; THREADS],
+        in_order.counts(),
+        [n; THREADS],
         "{test_name}: records missing at the end"
     );
     assert_eq!(records, n * THREADS);
@@ -452,17 +449,22 @@ fn read_in_order(dir: &Path, stem: &str, test: &str) -> Vec<(usize, usize, usize
     out
 }
 
-fn assert_each_once_in_order(records: &[(usize, usize, usize)], threads: usize, each: usize) {
-    let mut next = vec![0; threads];
+/// Checks `records` hold `each` records of each of `threads` threads, each once and in order.
+fn assert_each_once_in_order(
+    records: &[(usize, usize, usize)],
+    threads: usize,
+    each: usize,
+    test: &str,
+) {
+    let mut in_order = InOrder::new(threads);
     for &(t, i, _) in records {
-        assert_eq!(
-            i, next[t],
-            "thread {t}: record {i} where {} was due",
-            next[t]
-        );
-        next[t] += 1;
+        in_order.take(t, i, test);
     }
-    assert_eq!(next, vec![each; threads], "records missing");
+    assert_eq!(
+        in_order.counts(),
+        vec![each; threads],
+        "{test}: records missing"
+    );
 }
 
 /// Records far larger than `max_bytes` and than the buffer, mixed with small ones from four
@@ -499,7 +501,7 @@ fn huge_records_are_never_split_and_keep_their_order() {
         tree.flush().unwrap();
         assert!(errors.is_empty(), "{:?}", errors.all());
         let records = read_in_order(dir.path(), "Huge", "huge");
-        assert_each_once_in_order(&records, THREADS, EACH);
+        assert_each_once_in_order(&records, THREADS, EACH, "huge");
         // Only a record larger than max_bytes makes a file larger, and it is alone there.
         for entry in fs::read_dir(dir.path()).unwrap() {
             let text = fs::read_to_string(entry.unwrap().path()).unwrap();
@@ -571,7 +573,7 @@ fn midnight_under_load_loses_nothing() {
         let names = [day, day.succ_opt().unwrap()]
             .map(|d| format!("Midnight_{}.log", d.format("%Y-%m-%d")));
         let records = read_in_order(dir.path(), "Midnight", "midnight");
-        assert_each_once_in_order(&records, THREADS, EACH);
+        assert_each_once_in_order(&records, THREADS, EACH, "midnight");
         for name in &names {
             assert!(dir.path().join(name).exists(), "{policy:?}: {name} missing");
         }
@@ -614,7 +616,7 @@ fn console_lines_never_interleave_under_load() {
     );
     let Some(output) = output else { return };
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let mut next = [0usize; THREADS];
+    let mut records = Vec::new();
     let mut noise = 0;
     for line in stdout.lines() {
         if let Some(k) = line.strip_prefix("noise ") {
@@ -634,15 +636,9 @@ fn console_lines_never_interleave_under_load() {
             .unwrap_or_else(|| panic!("torn or merged line {line:?}"))
             .1;
         let (t, i) = message.strip_prefix('t').unwrap().split_once(" r").unwrap();
-        let (t, i): (usize, usize) = (t.parse().unwrap(), i.parse().unwrap());
-        assert_eq!(
-            i, next[t],
-            "thread {t}: record {i} where {} was due",
-            next[t]
-        );
-        next[t] += 1;
+        records.push((t.parse().unwrap(), i.parse().unwrap(), line.len()));
     }
-    assert_eq!(next, [EACH; THREADS]);
+    assert_each_once_in_order(&records, THREADS, EACH, "console");
     assert_eq!(noise, EACH);
 }
 
@@ -699,5 +695,5 @@ fn concurrent_setup_by_every_module_writes_each_record_once() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     let records = read_in_order(root.path(), "Modules", "modules");
-    assert_each_once_in_order(&records, THREADS, EACH);
+    assert_each_once_in_order(&records, THREADS, EACH, "modules");
 }
