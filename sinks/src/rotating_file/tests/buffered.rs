@@ -192,6 +192,42 @@ fn lines_of_several_threads_are_written_in_time_order() {
     assert_eq!(all.len(), 2);
 }
 
+/// Threads come and go: the buffer of a thread that ended is written and dropped by the next
+/// flush, so neither records nor memory are left behind.
+#[test]
+fn buffers_of_ended_threads_are_written_and_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .flush_policy(buffered(1024, NEVER))
+        .build()
+        .unwrap();
+    for round in 0..3 {
+        std::thread::scope(|scope| {
+            for t in 0..8 {
+                let sink = &sink;
+                scope.spawn(move || log(sink, &format!("round {round} thread {t}")).unwrap());
+            }
+        });
+        assert_eq!(sink.writer.thread_buffers(), 8, "round {round}");
+        // A thread lets go of its buffer as its thread-locals are destroyed, which may be
+        // just after the scope saw it finish: a buffer still held is kept for a later flush.
+        wait_until("the buffers of ended threads to be dropped", || {
+            sink.flush().unwrap();
+            sink.writer.thread_buffers() == 0
+        });
+    }
+    let text = fs::read_to_string(sink.path()).unwrap();
+    assert_eq!(text.lines().count(), 24, "{text}");
+    for round in 0..3 {
+        for t in 0..8 {
+            assert!(
+                text.contains(&format!("round {round} thread {t}\n")),
+                "{text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn an_impossible_capacity_is_an_error() {
     let dir = tempfile::tempdir().unwrap();

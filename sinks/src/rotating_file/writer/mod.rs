@@ -323,6 +323,12 @@ impl Writer {
         !s.retry.is_empty()
     }
 
+    /// How many threads' buffers the writer keeps.
+    #[cfg(test)]
+    pub(crate) fn thread_buffers(&self) -> usize {
+        self.shared().threads.len()
+    }
+
     /// Whether a failure waits to be returned (tests wait for the timer's with it).
     #[cfg(test)]
     pub(crate) fn has_pending(&self) -> bool {
