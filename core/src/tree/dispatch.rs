@@ -250,6 +250,15 @@ impl Shared {
                 return f(&slot.route);
             }
         }
+        f(&self.remember_route(ts, generation, target))
+    }
+
+    /// Resolves `target` and remembers its route in this thread's cache. Out of line and
+    /// cold, so that the cache hit above stays a small function (fewer registers saved per
+    /// call, disabled ones included).
+    #[cold]
+    #[inline(never)]
+    fn remember_route(&self, ts: &ThreadState, generation: u64, target: &str) -> Arc<Route> {
         let route = self.resolve(target);
         // Busy only when a sink asks `log_enabled!` while this thread dispatches; then the
         // route is simply not remembered.
@@ -263,7 +272,7 @@ impl Shared {
                 route: Arc::clone(&route),
             });
         }
-        f(&route)
+        route
     }
 
     /// The route of `target`: its logger name, and the nearest logger that exists.
