@@ -137,15 +137,22 @@ impl Shared {
             });
         });
         if in_thread.is_err() {
-            // The thread's locals are being torn down: no cache, no re-entrancy flag and no
-            // thread name, but the record is still delivered.
-            let route = self.resolve(record.target());
-            if route.node.enabled(level) {
-                self.send(
-                    &route.sinks,
-                    &facade_record(record, &route.name, level, (0, None)),
-                );
-            }
+            self.log_facade_without_thread_state(record, level);
+        }
+    }
+
+    /// [`log_facade`](Self::log_facade) while the thread's locals are being torn down: no
+    /// cache, no re-entrancy flag and no thread name, but the record is still delivered. Out
+    /// of line and cold, like the cache miss.
+    #[cold]
+    #[inline(never)]
+    fn log_facade_without_thread_state(&self, record: &log::Record<'_>, level: Level) {
+        let route = self.resolve(record.target());
+        if route.node.enabled(level) {
+            self.send(
+                &route.sinks,
+                &facade_record(record, &route.name, level, (0, None)),
+            );
         }
     }
 
