@@ -173,9 +173,22 @@ impl Setup {
         self
     }
 
-    /// The line layout (the millisecond line unless set).
+    /// The line layout of every sink (the millisecond line unless set).
     pub fn format(mut self, format: FormatSpec) -> Setup {
         self.code.format = Some(format);
+        self
+    }
+
+    /// The console's line layout, over [`format`](Setup::format).
+    pub fn console_format(mut self, format: FormatSpec) -> Setup {
+        self.code.console_format = Some(format);
+        self
+    }
+
+    /// The rotating file's line layout, over [`format`](Setup::format): JSON for the file
+    /// while the console stays readable, say.
+    pub fn file_format(mut self, format: FormatSpec) -> Setup {
+        self.code.file_format = Some(format);
         self
     }
 
@@ -249,7 +262,7 @@ impl Setup {
                 .stream(config.console_stream.unwrap_or_default())
                 .color(config.color.unwrap_or(ColorMode::Auto))
                 .level(config.console_level.unwrap_or(LevelFilter::Trace))
-                .boxed_formatter(formatter(&config)?)
+                .boxed_formatter(formatter(&config, config.console_format.as_ref())?)
                 .build();
             options = options.sink(console);
         }
@@ -267,7 +280,7 @@ impl Setup {
                     .unwrap_or_else(|| DEFAULT_FILE_STEM.to_owned()),
             )
             .flush_policy(policy)
-            .boxed_formatter(formatter(&config)?);
+            .boxed_formatter(formatter(&config, config.file_format.as_ref())?);
             if let Some(dir) = &config.dir {
                 file = file.dir(dir.clone());
             }
@@ -329,13 +342,17 @@ impl Setup {
     }
 }
 
-/// One formatter per sink, from the configured layout and zone.
-fn formatter(config: &Config) -> Result<Box<dyn Formatter>, Error> {
+/// One formatter per sink, from the sink's own layout (`own`) or else the common one, and the
+/// zone.
+fn formatter(config: &Config, own: Option<&FormatSpec>) -> Result<Box<dyn Formatter>, Error> {
     let zone = config
         .utc
         .map(|utc| if utc { Zone::Utc } else { Zone::Local });
     Ok(
-        match config.format.as_ref().unwrap_or(&FormatSpec::Millisecond) {
+        match own
+            .or(config.format.as_ref())
+            .unwrap_or(&FormatSpec::Millisecond)
+        {
             FormatSpec::Millisecond => {
                 Box::new(MillisecondFormatter::new().zone(zone.unwrap_or(Zone::Local)))
             }

@@ -234,3 +234,42 @@ fn console_and_file_can_be_switched_off_and_json_chosen() {
     let none = quiet().file(false).install_on(&tree, "nothing").unwrap();
     assert!(none.sink_ids().is_empty());
 }
+
+/// Each sink's own layout wins over the common one, whichever layer each comes from: here the
+/// file's JSON (from code) over a pattern (from the configuration file), while the console's
+/// own layout leaves the file alone.
+#[test]
+fn the_files_own_format_wins_over_the_common_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logtree.toml");
+    std::fs::write(
+        &config,
+        "format = \"{level}|{message}\"\nconsole_format = \"millisecond\"\n",
+    )
+    .unwrap();
+    let logs = dir.path().join("logs");
+    let tree = LoggerTree::new();
+    let app = quiet()
+        .dir(&logs)
+        .config_file(&config)
+        .file_format(FormatSpec::Json)
+        .install_on(&tree, "app")
+        .unwrap();
+    app.info(format_args!("to the file as JSON"));
+    let text = read_all(&logs);
+    assert!(
+        text.starts_with('{') && text.contains("\"message\":\"to the file as JSON\""),
+        "{text}"
+    );
+
+    // Without a layout of its own the file takes the common one.
+    let plain_logs = dir.path().join("plain");
+    let plain = quiet()
+        .dir(&plain_logs)
+        .config_file(&config)
+        .console_format(FormatSpec::Json)
+        .install_on(&tree, "plain")
+        .unwrap();
+    plain.info(format_args!("patterned"));
+    assert_eq!(read_all(&plain_logs), "INFO|patterned\n");
+}

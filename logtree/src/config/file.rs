@@ -16,7 +16,7 @@ use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 use super::{Config, FormatSpec};
 
 /// Every key a configuration file may hold.
-pub const FILE_KEYS: [&str; 16] = [
+pub const FILE_KEYS: [&str; 18] = [
     "level",
     "root_level",
     "levels",
@@ -32,6 +32,8 @@ pub const FILE_KEYS: [&str; 16] = [
     "console_stream",
     "color",
     "format",
+    "console_format",
+    "file_format",
     "utc",
 ];
 
@@ -55,6 +57,8 @@ struct FileConfig {
     console_stream: Option<Stream>,
     color: Option<Color>,
     format: Option<String>,
+    console_format: Option<String>,
+    file_format: Option<String>,
     utc: Option<bool>,
 }
 
@@ -160,21 +164,10 @@ impl FileConfig {
                 reason,
             ));
         }
-        let format = self
-            .format
-            .map(|text| match text.as_str() {
-                "millisecond" => Ok(FormatSpec::Millisecond),
-                "json" => Ok(FormatSpec::Json),
-                pattern if pattern.contains('{') => PatternFormatter::new(pattern)
-                    .map(|_| FormatSpec::Pattern(pattern.to_owned()))
-                    .map_err(|err| invalid(source_name, Some("format".into()), err.to_string())),
-                other => Err(invalid(
-                    source_name,
-                    Some("format".into()),
-                    format!("{other:?} is neither \"millisecond\", \"json\" nor a pattern with {{placeholders}}"),
-                )),
-            })
-            .transpose()?;
+        let format = |text: Option<String>, key: &str| {
+            text.map(|text| parse_format(&text, source_name, key))
+                .transpose()
+        };
         Ok(Config {
             level: self.level.map(|l| l.0),
             root_level: self.root_level.map(|l| l.0),
@@ -190,9 +183,27 @@ impl FileConfig {
             console_level: self.console_level.map(|l| l.0),
             console_stream: self.console_stream.map(|s| s.0),
             color: self.color.map(|c| c.0),
-            format,
+            format: format(self.format, "format")?,
+            console_format: format(self.console_format, "console_format")?,
+            file_format: format(self.file_format, "file_format")?,
             utc: self.utc,
         })
+    }
+}
+
+/// The value of `format`, `console_format` or `file_format` (the `key`).
+fn parse_format(text: &str, source_name: &str, key: &str) -> Result<FormatSpec, Error> {
+    match text {
+        "millisecond" => Ok(FormatSpec::Millisecond),
+        "json" => Ok(FormatSpec::Json),
+        pattern if pattern.contains('{') => PatternFormatter::new(pattern)
+            .map(|_| FormatSpec::Pattern(pattern.to_owned()))
+            .map_err(|err| invalid(source_name, Some(key.into()), err.to_string())),
+        other => Err(invalid(
+            source_name,
+            Some(key.into()),
+            format!("{other:?} is neither \"millisecond\", \"json\" nor a pattern with {{placeholders}}"),
+        )),
     }
 }
 

@@ -77,8 +77,14 @@ pub struct Config {
     pub console_stream: Option<ConsoleStream>,
     /// Console colours (key `color`: `auto`, `always`, `never`).
     pub color: Option<ColorMode>,
-    /// Line layout (key `format`: `millisecond`, `json`, or a pattern).
+    /// Line layout of every sink (key `format`: `millisecond`, `json`, or a pattern).
     pub format: Option<FormatSpec>,
+    /// Line layout of the console, over `format` (key `console_format`, same values): JSON in
+    /// the file and readable lines on the console, say. The sink's own key wins over `format`
+    /// whichever layer each comes from.
+    pub console_format: Option<FormatSpec>,
+    /// Line layout of the rotating file, over `format` (key `file_format`, same values).
+    pub file_format: Option<FormatSpec>,
     /// Timestamps in UTC instead of local time (key `utc`; default false).
     pub utc: Option<bool>,
 }
@@ -109,6 +115,8 @@ impl Config {
             console_stream,
             color,
             format,
+            console_format,
+            file_format,
             utc
         );
         self.levels.extend(over.levels);

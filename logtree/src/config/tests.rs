@@ -24,6 +24,8 @@ console_level = "warn"
 console_stream = "stderr"
 color = "never"
 format = "json"
+console_format = "millisecond"
+file_format = "{time} {level} {message}"
 utc = true
 
 [levels]
@@ -52,6 +54,8 @@ fn full_config() -> Config {
         console_stream: Some(ConsoleStream::Stderr),
         color: Some(ColorMode::Never),
         format: Some(FormatSpec::Json),
+        console_format: Some(FormatSpec::Millisecond),
+        file_format: Some(FormatSpec::Pattern("{time} {level} {message}".into())),
         utc: Some(true),
     }
 }
@@ -76,7 +80,8 @@ fn every_key_is_read_from_json() {
         "level": "debug", "root_level": "error", "dir": "/var/log/app", "file_stem": "Shop",
         "max_size": 10485760, "backup_count": 9, "flush": "buffered", "flush_interval_ms": 250,
         "file": false, "console": true, "console_level": "warn", "console_stream": "stderr", "color": "never",
-        "format": "json", "utc": true,
+        "format": "json", "console_format": "millisecond",
+        "file_format": "{time} {level} {message}", "utc": true,
         "levels": {"app.db": "trace", "hyper::proto": "WARNING"}
     }"#;
     assert_eq!(
@@ -202,11 +207,19 @@ fn bad_toml_values_name_the_file_the_key_and_the_place() {
         Some("console_stream"),
         &["stream"],
     );
+    for key in ["format", "console_format", "file_format"] {
+        assert_invalid(
+            toml(&format!("{key} = \"fancy\"")),
+            "app.toml",
+            Some(key),
+            &["neither"],
+        );
+    }
     assert_invalid(
-        toml("format = \"fancy\""),
+        toml("file_format = \"{nope}\""),
         "app.toml",
-        Some("format"),
-        &["neither"],
+        Some("file_format"),
+        &["nope"],
     );
     assert_invalid(
         toml("file_stem = \"\""),
