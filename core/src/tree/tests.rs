@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use log::Log;
 
 use crate::{
-    Error, Level, LevelFilter, LoggerTree, MemorySink, Record, SetupOptions, Sink, SinkId,
+    Error, Level, LevelFilter, Logger, LoggerTree, MemorySink, Record, SetupOptions, Sink, SinkId,
 };
 
 fn facade_record(tree: &LoggerTree, level: log::Level, target: &str, message: &str) {
@@ -17,6 +17,16 @@ fn facade_record(tree: &LoggerTree, level: log::Level, target: &str, message: &s
             .args(format_args!("{message}"))
             .build(),
     );
+}
+
+/// A tree whose logger `app` is at `level` and writes to the returned memory sink.
+fn app_with_lines(level: LevelFilter) -> (LoggerTree, Logger, MemorySink) {
+    let tree = LoggerTree::new();
+    let lines = MemorySink::new();
+    let app = tree
+        .setup_logger("app", SetupOptions::new().level(level).sink(lines.clone()))
+        .unwrap();
+    (tree, app, lines)
 }
 
 #[test]
@@ -90,15 +100,7 @@ fn records_propagate_to_ancestors_until_propagate_is_false() {
 fn parents_levels_are_not_checked_while_propagating() {
     // Python's rule: the level of the logger a record was logged on decides; ancestors' levels
     // do not filter it again, their sinks' levels do.
-    let tree = LoggerTree::new();
-    let lines = MemorySink::new();
-    tree.setup_logger(
-        "app",
-        SetupOptions::new()
-            .level(LevelFilter::Error)
-            .sink(lines.clone()),
-    )
-    .unwrap();
+    let (tree, _app, lines) = app_with_lines(LevelFilter::Error);
     let db = tree
         .setup_logger("app.db", SetupOptions::new().level(LevelFilter::Debug))
         .unwrap();
@@ -184,15 +186,7 @@ fn invalid_names_change_nothing() {
 
 #[test]
 fn facade_targets_map_to_dotted_loggers() {
-    let tree = LoggerTree::new();
-    let lines = MemorySink::new();
-    tree.setup_logger(
-        "app",
-        SetupOptions::new()
-            .level(LevelFilter::Info)
-            .sink(lines.clone()),
-    )
-    .unwrap();
+    let (tree, _app, lines) = app_with_lines(LevelFilter::Info);
     facade_record(&tree, log::Level::Info, "app::db::pool", "deep");
     facade_record(&tree, log::Level::Info, "app", "top");
     facade_record(&tree, log::Level::Debug, "app::db", "below level");
@@ -440,16 +434,7 @@ fn concurrent_setup_attaches_each_sink_once() {
 
 #[test]
 fn removing_a_sink_stops_its_records() {
-    let tree = LoggerTree::new();
-    let lines = MemorySink::new();
-    let app = tree
-        .setup_logger(
-            "app",
-            SetupOptions::new()
-                .level(LevelFilter::Info)
-                .sink(lines.clone()),
-        )
-        .unwrap();
+    let (_tree, app, lines) = app_with_lines(LevelFilter::Info);
     assert!(app.remove_sink(&lines.id()));
     assert!(!app.remove_sink(&lines.id()));
     app.info(format_args!("nobody hears"));
