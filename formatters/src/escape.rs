@@ -25,11 +25,18 @@ pub(crate) enum Mode {
 /// Escapes in text modes: `\n` `\r` `\t` as themselves; other C0 controls and DEL as `\xHH`;
 /// C1 controls (U+0080–U+009F) as `\u{HH}`. In JSON: `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`,
 /// and `\u00HH` for the other controls, DEL and C1.
+#[inline]
 pub(crate) fn escape_from(out: &mut Vec<u8>, start: usize, mode: Mode) {
-    let Some(first) = find_first(&out[start..], mode) else {
-        return;
-    };
-    let first = start + first;
+    if let Some(first) = find_first(&out[start..], mode) {
+        rewrite_from(out, start + first, mode);
+    }
+}
+
+/// [`escape_from`] once the first byte that may need it, at `first`, is found. Out of line
+/// and cold: clean text, the common case, never pays for its setup.
+#[cold]
+#[inline(never)]
+fn rewrite_from(out: &mut Vec<u8>, first: usize, mode: Mode) {
     let old_len = out.len();
 
     // Every replacement is at least as long as what it replaces, so the rewrite can run
@@ -77,19 +84,16 @@ pub(crate) fn needs_quotes(value: &[u8]) -> bool {
             .any(|&b| b <= b' ' || b == b'"' || b == b'=' || b == 0x7f)
 }
 
-/// Whether a byte may start something to escape (1) or not (0). `0xC2` is the lead byte of
-/// U+0080–U+00BF, a superset of the C1 controls: a false alarm only costs the slow path.
-/// Bitwise, not short-circuit, operators: no branch per byte, so the compiler vectorises.
+/// Whether a byte may start something to escape. `0xC2` is the lead byte of U+0080–U+00BF, a
+/// superset of the C1 controls: a false alarm only costs the slow path.
 #[inline(always)]
-fn flag<const QUOTES: bool>(b: u8) -> u8 {
-    let control = (b < 0x20) | (b == 0x7f) | (b == 0xc2);
-    let quote = QUOTES & ((b == b'"') | (b == b'\\'));
-    u8::from(control | quote)
+fn flag<const QUOTES: bool>(b: u8) -> bool {
+    let control = b < 0x20 || b == 0x7f || b == 0xc2;
+    control || (QUOTES && (b == b'"' || b == b'\\'))
 }
 
-/// The index of the first flagged byte: 16-byte chunks are or-reduced without an early exit
-/// (a few SIMD compares each), and only from the chunk that has one is the search byte by
-/// byte.
+/// The index of the first flagged byte, found 16 bytes at a time: clean text (the common
+/// case) costs a few vector instructions per 16 bytes.
 #[inline]
 fn find_first(bytes: &[u8], mode: Mode) -> Option<usize> {
     if matches!(mode, Mode::Quoted | Mode::Json) {
@@ -101,24 +105,57 @@ fn find_first(bytes: &[u8], mode: Mode) -> Option<usize> {
 
 #[inline(always)]
 fn find_first_in<const QUOTES: bool>(bytes: &[u8]) -> Option<usize> {
-    let any = |chunk: &[u8]| chunk.iter().fold(0, |any, &b| any | flag::<QUOTES>(b)) != 0;
-    let mut base = 0;
-    let mut found = false;
-    for chunk in bytes.chunks_exact(16) {
-        found = any(chunk);
-        if found {
-            break;
+    let Some(last) = bytes.last_chunk::<16>() else {
+        return bytes.iter().position(|&b| flag::<QUOTES>(b));
+    };
+    let mut chunks = bytes.chunks_exact(16);
+    for (i, chunk) in chunks.by_ref().enumerate() {
+        // Every chunk has 16 bytes: the `None` arm is never taken.
+        let mask = chunk.first_chunk().map_or(0, chunk_mask::<QUOTES>);
+        if mask != 0 {
+            return Some(i * 16 + mask.trailing_zeros() as usize);
         }
-        base += 16;
     }
-    // A clean tail is checked as one last (overlapping) chunk rather than byte by byte.
-    if !found && bytes.len() >= 16 && !any(&bytes[bytes.len() - 16..]) {
-        return None;
+    // A ragged tail is checked as the last 16 bytes: the bytes it shares with the chunk
+    // before are clean, so its first flagged byte is the first of all.
+    let mask = if chunks.remainder().is_empty() {
+        0
+    } else {
+        chunk_mask::<QUOTES>(last)
+    };
+    (mask != 0).then(|| bytes.len() - 16 + mask.trailing_zeros() as usize)
+}
+
+/// Bit `i` set when `chunk[i]` is flagged. SSE2 is part of x86-64, so this needs no detection.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn chunk_mask<const QUOTES: bool>(chunk: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of the x86-64 baseline, so every x86-64 CPU has these
+    // instructions; the load reads exactly the 16 bytes of `chunk`, with no alignment needed.
+    unsafe {
+        let eq = |v, b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let below_space = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        let mut flagged = _mm_or_si128(below_space, _mm_or_si128(eq(v, 0x7f), eq(v, 0xc2)));
+        if QUOTES {
+            flagged = _mm_or_si128(flagged, _mm_or_si128(eq(v, b'"'), eq(v, b'\\')));
+        }
+        _mm_movemask_epi8(flagged) as u32
     }
-    bytes[base..]
+}
+
+/// Bit `i` set when `chunk[i]` is flagged.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn chunk_mask<const QUOTES: bool>(chunk: &[u8; 16]) -> u32 {
+    chunk
         .iter()
-        .position(|&b| flag::<QUOTES>(b) != 0)
-        .map(|p| base + p)
+        .enumerate()
+        .fold(0, |mask, (i, &b)| mask | u32::from(flag::<QUOTES>(b)) << i)
 }
 
 /// A replacement of at most 8 bytes, on the stack.
@@ -236,6 +273,43 @@ mod tests {
         let long = format!("{}\n{}\x1b", "x".repeat(40), "y".repeat(17));
         let want = format!("{}\\n{}\\x1b", "x".repeat(40), "y".repeat(17));
         assert_eq!(esc(&long, Mode::Line), want);
+    }
+
+    #[test]
+    fn the_first_flagged_byte_is_found_at_every_position_and_length() {
+        let specials: &[(u8, Mode)] = &[
+            (0x00, Mode::Line),
+            (b'\n', Mode::Line),
+            (0x1f, Mode::Line),
+            (0x7f, Mode::Line),
+            (0xc2, Mode::Line),
+            (b'"', Mode::Json),
+            (b'\\', Mode::Quoted),
+        ];
+        // Bytes next to the flagged ranges, which must not be flagged.
+        let clean = [b' ', b'~', 0x80, 0xc1, 0xc3, 0xff, b'a'];
+        for len in 0..70 {
+            for &filler in &clean {
+                let mut bytes = vec![filler; len];
+                assert_eq!(find_first(&bytes, Mode::Json), None, "{len} {filler:#x}");
+                for at in 0..len {
+                    for &(special, mode) in specials {
+                        bytes[at] = special;
+                        // A second flagged byte later must not hide the first.
+                        if at + 3 < len {
+                            bytes[at + 3] = b'\n';
+                        }
+                        assert_eq!(
+                            find_first(&bytes, mode),
+                            Some(at),
+                            "{len} {at} {special:#x}"
+                        );
+                        bytes.fill(filler);
+                    }
+                }
+            }
+        }
+        assert_eq!(find_first(b"say \"hi\"", Mode::Line), None);
     }
 
     #[test]
