@@ -17,6 +17,11 @@ impl InOrder {
         }
     }
 
+    /// One thread whose next record due is `first`.
+    pub fn starting_at(first: usize) -> InOrder {
+        InOrder { next: vec![first] }
+    }
+
     /// Takes record `i` of thread `t`; panics, naming `context`, unless it is the one due (a
     /// record was lost, duplicated or reordered).
     pub fn take(&mut self, t: usize, i: usize, context: impl Display) {

@@ -140,27 +140,30 @@ fn deleted_directory_scenario(policy: FlushPolicy) {
     }
     tree.flush().unwrap();
 
-    // The new file holds the records from its recreation on (with buffering, also those still
-    // buffered then): some last gap records, then every later one, in order.
+    // No record is lost with the deleted file: the new file holds the last records before the
+    // deletion (those the deleted file got after the sink's last check, or still buffered),
+    // then every gap record and every later one, each once, in order.
     let text = fs::read_to_string(&path).unwrap();
     let found = messages(&text);
-    let gaps = found.iter().take_while(|m| m.starts_with("gap ")).count();
-    assert!(gaps >= 1, "{policy:?}: {text}");
+    let befores = found
+        .iter()
+        .take_while(|m| m.starts_with("before "))
+        .count();
     assert_eq!(
-        found[..gaps],
-        numbered("gap", gap - gaps..gap)[..],
+        found[..befores],
+        numbered("before", 100 - befores..100)[..],
         "{policy:?}: {text}"
     );
     assert_eq!(
-        found[gaps..],
-        numbered("after", 0..100)[..],
+        found[befores..],
+        [numbered("gap", 0..gap), numbered("after", 0..100)].concat()[..],
         "{policy:?}: {text}"
     );
     // Other sinks got everything.
     assert_eq!(mem.len(), 200 + gap);
     let errs = errors.all();
     assert!(
-        errs.iter().any(|e| e.text.contains("deleted or moved")),
+        errs.iter().any(|e| e.text.contains("was deleted")),
         "the deletion is reported: {errs:?}"
     );
     println!(
@@ -184,7 +187,7 @@ fn deleted_directory_is_recreated_and_buffered_logging_goes_on() {
 }
 
 /// Four threads log while the directory is deleted; once the file is back, each logs 200 more:
-/// those all land in the new file, whole and in order.
+/// every record from the deletion on lands in the new file, whole and in order.
 #[test]
 fn deleted_directory_while_threads_log_is_recreated_for_all_of_them() {
     const THREADS: usize = 4;
@@ -199,23 +202,26 @@ fn deleted_directory_while_threads_log_is_recreated_for_all_of_them() {
     let path = sink.path();
     let app = app_logger(&tree, |options| options.sink(sink));
     let back = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        for t in 0..THREADS {
-            let (app, back) = (app.clone(), &back);
-            s.spawn(move || {
-                let start = Instant::now();
-                let mut k = 0;
-                while !back.load(Ordering::SeqCst) {
-                    assert!(start.elapsed() < TIMEOUT, "the file never came back");
-                    app.info(format_args!("t{t} gap {k:05}"));
-                    k += 1;
-                    std::thread::sleep(Duration::from_millis(2)); // pacing the records
-                }
-                for i in 0..AFTER {
-                    app.info(format_args!("t{t} after {i:05}"));
-                }
-            });
-        }
+    let gaps: Vec<usize> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (app, back) = (app.clone(), &back);
+                s.spawn(move || {
+                    let start = Instant::now();
+                    let mut k = 0;
+                    while !back.load(Ordering::SeqCst) {
+                        assert!(start.elapsed() < TIMEOUT, "the file never came back");
+                        app.info(format_args!("t{t} gap {k:05}"));
+                        k += 1;
+                        std::thread::sleep(Duration::from_millis(2)); // pacing the records
+                    }
+                    for i in 0..AFTER {
+                        app.info(format_args!("t{t} after {i:05}"));
+                    }
+                    k
+                })
+            })
+            .collect();
         fs::remove_dir_all(&logs).unwrap();
         let start = Instant::now();
         while !path.exists() {
@@ -223,23 +229,38 @@ fn deleted_directory_while_threads_log_is_recreated_for_all_of_them() {
             std::thread::sleep(Duration::from_millis(5)); // polling a deadline
         }
         back.store(true, Ordering::SeqCst);
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
     });
     tree.flush().unwrap();
     let text = fs::read_to_string(&path).unwrap();
     let mut after = InOrder::new(THREADS);
+    // Each thread's gap records in the new file: from some record on (those the deleted
+    // file got after the last check), every one up to its last.
+    let mut gap_runs: Vec<Option<InOrder>> = vec![None; THREADS];
     for message in messages(&text) {
         let (t, rest) = message.strip_prefix('t').unwrap().split_once(' ').unwrap();
         let t: usize = t.parse().unwrap();
         if let Some(i) = rest.strip_prefix("after ") {
             after.take(t, i.parse().unwrap(), "after the recreation");
         } else {
-            assert!(rest.starts_with("gap "), "torn or merged: {message:?}");
+            let i: usize = rest
+                .strip_prefix("gap ")
+                .expect("torn or merged")
+                .parse()
+                .unwrap();
             assert_eq!(
                 after.counts()[t],
                 0,
                 "thread {t}: a gap record after an after record"
             );
+            gap_runs[t]
+                .get_or_insert_with(|| InOrder::starting_at(i))
+                .take(0, i, format_args!("thread {t}: gap records"));
         }
+    }
+    for (t, run) in gap_runs.iter().enumerate() {
+        let next = run.as_ref().map(|run| run.counts()[0]);
+        assert_eq!(next, Some(gaps[t]), "thread {t}: the last gap records lost");
     }
     assert_eq!(
         after.counts(),

@@ -51,13 +51,26 @@ pub(crate) fn create_dir_all(dir: &Path, modes: Modes) -> Result<(), Error> {
 /// Opens `path` for appending, creating it with `modes.file` when missing; a file that exists
 /// keeps its permissions. On unix a symbolic link at `path` is refused, not followed.
 ///
-/// Append mode: after a failed write is cut back, the next write lands at the new end.
+/// Append mode: after a failed write is cut back, the next write lands at the new end. Read
+/// access too when the permissions allow it (the boolean says whether), so that the lines of
+/// a file deleted under the sink can be read back.
 ///
 /// # Errors
 /// The open's error; a refused symbolic link says so.
-pub(crate) fn open_log_file(path: &Path, modes: Modes) -> io::Result<File> {
+pub(crate) fn open_log_file(path: &Path, modes: Modes) -> io::Result<(File, bool)> {
+    match open_with(path, modes, true) {
+        Ok(file) => Ok((file, true)),
+        // A file someone made write-only for the process is still a log file.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            open_with(path, modes, false).map(|file| (file, false))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn open_with(path: &Path, modes: Modes, read: bool) -> io::Result<File> {
     let mut options = OpenOptions::new();
-    options.append(true).create(true);
+    options.read(read).append(true).create(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;

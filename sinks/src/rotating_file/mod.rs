@@ -72,7 +72,10 @@ use writer::Writer;
 ///   each later record tries once to reopen the file, recreating the directory, until that
 ///   works again;
 /// - at most once a second (paced by the records' timestamps) the sink checks that its file
-///   is still at its path, and recreates file and directory if they were deleted or moved;
+///   is still at its path, and recreates file and directory if they were deleted or moved.
+///   The lines a deleted file got since the last check are read back from it (the sink still
+///   has it open) and written first to the new file, so none is lost; lines written in that
+///   second before the deletion come back with them. A file moved away keeps its lines;
 /// - errors of the background flusher are returned by the next `log` or `flush`.
 ///
 /// Two sinks of one process on the same file share one writer (and must agree on its

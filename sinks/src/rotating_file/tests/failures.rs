@@ -7,47 +7,104 @@ use logtree_core::Error;
 use super::*;
 
 #[test]
-fn a_deleted_directory_is_noticed_within_a_second_of_record_time_and_recreated() {
-    let policies = [
-        FlushPolicy::EveryRecord,
-        FlushPolicy::Buffered {
-            capacity: 4096,
-            interval: Duration::from_secs(3600),
-        },
-    ];
-    for policy in policies {
+fn a_deleted_directory_is_noticed_within_a_second_and_no_line_is_lost_with_it() {
+    for policy in policies() {
         let dir = tempfile::tempdir().unwrap();
         let logs = dir.path().join("logs");
         let sink = builder(&logs, "App").flush_policy(policy).build().unwrap();
         // Stamped past the window of setup: this record checks, and starts a window at t0.
         let t0 = SystemTime::now() + Duration::from_secs(5);
-        log_at(&sink, "before", t0).unwrap();
+        log_at(&sink, "checked", t0).unwrap();
         sink.flush().unwrap();
         fs::remove_dir_all(&logs).unwrap();
 
         // Within the second the sink cannot know: the record goes to the deleted file.
         log_at(
             &sink,
-            "lost with the directory",
+            "in the deleted file",
             t0 + Duration::from_millis(500),
         )
         .unwrap();
-        // A second later it checks, reports, and recreates directory and file.
+        sink.flush().unwrap();
+        // A second later it checks, reports, recreates directory and file, and writes again
+        // what the deleted file got since the last check (the line before the deletion too).
         let err = log_at(&sink, "after", t0 + Duration::from_millis(1500)).unwrap_err();
         assert!(
             matches!(&err, Error::Write { source, .. } if source.kind() == std::io::ErrorKind::NotFound),
             "{policy:?}: {err}"
         );
+        assert!(err.to_string().contains("written again"), "{err}");
         log_at(&sink, "later", t0 + Duration::from_millis(1600)).unwrap();
         sink.flush().unwrap();
-        let text = fs::read_to_string(sink.path()).unwrap();
-        let expected = match policy {
-            // Still in memory when the file vanished: written to the new file.
-            FlushPolicy::Buffered { .. } => "lost with the directory\nafter\nlater\n",
-            FlushPolicy::EveryRecord => "after\nlater\n",
-        };
-        assert_eq!(text, expected, "{policy:?}");
+        assert_eq!(
+            fs::read_to_string(sink.path()).unwrap(),
+            "checked\nin the deleted file\nafter\nlater\n",
+            "{policy:?}"
+        );
     }
+}
+
+#[test]
+fn a_file_moved_away_keeps_its_lines_and_a_new_one_is_started() {
+    for policy in policies() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = builder(dir.path(), "App")
+            .flush_policy(policy)
+            .build()
+            .unwrap();
+        let t0 = SystemTime::now() + Duration::from_secs(5);
+        log_at(&sink, "checked", t0).unwrap();
+        sink.flush().unwrap();
+        let moved = dir.path().join("moved.log");
+        fs::rename(sink.path(), &moved).unwrap();
+        log_at(&sink, "in the moved file", t0 + Duration::from_millis(500)).unwrap();
+        sink.flush().unwrap();
+        let err = log_at(&sink, "after", t0 + Duration::from_millis(1500)).unwrap_err();
+        assert!(err.to_string().contains("moved away"), "{err}");
+        sink.flush().unwrap();
+        assert_eq!(
+            fs::read_to_string(&moved).unwrap(),
+            "checked\nin the moved file\n",
+            "{policy:?}"
+        );
+        assert_eq!(fs::read_to_string(sink.path()).unwrap(), "after\n");
+    }
+}
+
+/// Lines go to a deleted file for at most a second of record time: many of them, more than
+/// one piece of the copy back, are all written again, once each, in order.
+#[test]
+fn every_line_written_to_a_deleted_file_is_written_again_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let sink = builder(&logs, "App").build().unwrap();
+    let t0 = SystemTime::now() + Duration::from_secs(5);
+    log_at(&sink, "checked", t0).unwrap();
+    fs::remove_dir_all(&logs).unwrap();
+    let lines: Vec<String> = (0..5000)
+        .map(|i| format!("line {i:05} {}", "x".repeat(20)))
+        .collect();
+    for line in &lines {
+        log_at(&sink, line, t0 + Duration::from_millis(500)).unwrap();
+    }
+    assert!(log_at(&sink, "after", t0 + Duration::from_millis(1500)).is_err());
+    let mut want = vec!["checked".to_owned()];
+    want.extend(lines);
+    want.push("after".to_owned());
+    assert_eq!(
+        fs::read_to_string(sink.path()).unwrap(),
+        want.join("\n") + "\n"
+    );
+}
+
+fn policies() -> [FlushPolicy; 2] {
+    [
+        FlushPolicy::EveryRecord,
+        FlushPolicy::Buffered {
+            capacity: 4096,
+            interval: Duration::from_secs(3600),
+        },
+    ]
 }
 
 /// The directory recreated at log time gets the sink's mode, as the one created at setup.
@@ -82,12 +139,15 @@ fn a_roll_over_into_a_deleted_directory_recreates_it() {
     fs::remove_dir_all(&logs).unwrap();
     let err = log(&sink, "def").unwrap_err();
     assert!(matches!(err, Error::Rename { .. }), "{err}");
-    log(&sink, "ghi").unwrap();
-    // `def` went to the recreated file, which the next record rolled over.
+    // The deletion is reported next; the record is written all the same.
+    let err = log(&sink, "ghi").unwrap_err();
+    assert!(err.to_string().contains("written again"), "{err}");
+    // `abc`, read back from the deleted file, and `def` went to the recreated file, which
+    // the next record rolled over.
     let name = name_of(&sink.path());
     let all = files(&logs);
     assert_eq!(all[&name], "ghi\n");
-    assert_eq!(all[&backup(&name, 1)], "def\n");
+    assert_eq!(all[&backup(&name, 1)], "abc\ndef\n");
 }
 
 /// Puts a device node like `/dev/full`, whose every write fails with "no space left on

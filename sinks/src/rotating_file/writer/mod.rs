@@ -33,7 +33,8 @@ use buffered::TimerSlot;
 use thread_buffers::{Lines, ThreadBuffer};
 
 /// How often the sink checks that its file is still at its path (one `stat`). Between checks,
-/// records written to a file deleted or moved away are lost with it.
+/// records go to a file deleted or moved away; a deleted one's are written again to the new
+/// file when the check finds it gone.
 const CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What a writer was opened with; sinks that share the writer must agree on it.
@@ -239,7 +240,7 @@ impl Writer {
         }
         if check_due(s, at) {
             s.check_window = check_window(at);
-            keep_first(&mut deferred, s.current.check());
+            keep_first(&mut deferred, s.current.check(&self.dir));
         }
         let written = match self.settings.policy {
             FlushPolicy::EveryRecord => self.write_now(s, line, &mut deferred),
@@ -355,7 +356,11 @@ impl Writer {
             let gone = fs::symlink_metadata(&s.current.path)
                 .is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
             if gone {
-                s.current.close();
+                // Closes the file, and writes again what it got since the last check; that
+                // report follows the roll-over's.
+                if let Err(report) = s.current.check(&self.dir) {
+                    self.defer(s, report);
+                }
             }
             return Err(err);
         }
