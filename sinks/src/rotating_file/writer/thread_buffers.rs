@@ -32,6 +32,7 @@ pub(super) struct Lines {
 impl Lines {
     /// Appends a line; true when it is the first one (the buffer must be scheduled for
     /// writing).
+    #[inline]
     fn push(&mut self, line: &[u8], at: SystemTime) -> bool {
         let first = self.bytes.is_empty();
         self.bytes.extend_from_slice(line);
