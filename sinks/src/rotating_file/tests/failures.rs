@@ -97,16 +97,6 @@ fn every_line_written_to_a_deleted_file_is_written_again_once() {
     );
 }
 
-fn policies() -> [FlushPolicy; 2] {
-    [
-        FlushPolicy::EveryRecord,
-        FlushPolicy::Buffered {
-            capacity: 4096,
-            interval: Duration::from_secs(3600),
-        },
-    ]
-}
-
 /// The directory recreated at log time gets the sink's mode, as the one created at setup.
 #[cfg(unix)]
 #[test]
