@@ -165,14 +165,14 @@ impl Current {
                 "the log file was moved away (its lines since are in it there); it is created again".to_owned(),
             ));
         }
-        let lost = self.size().saturating_sub(self.checked);
+        let since_check = self.size().saturating_sub(self.checked);
         match self.write_again(dir, &old, self.checked) {
             Ok(()) => Err(gone(format!(
-                "the log file was deleted; it is created again, and the {lost} bytes of lines \
+                "the log file was deleted; it is created again, and the {since_check} bytes of lines \
                  written to it since the last check were written again to the new file"
             ))),
             Err(why) => Err(gone(format!(
-                "the log file was deleted; it is created again, but the {lost} bytes of lines \
+                "the log file was deleted; it is created again, but the {since_check} bytes of lines \
                  written to it since the last check were lost with it: {why}"
             ))),
         }
