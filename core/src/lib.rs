@@ -44,6 +44,7 @@ mod memory;
 mod name;
 mod record;
 mod sink;
+mod time;
 mod tree;
 
 pub use error::Error;
@@ -56,6 +57,7 @@ pub use memory::MemorySink;
 pub use name::{target_to_name, validate_name};
 pub use record::{with_current_thread, Record, RecordBuilder};
 pub use sink::{Sink, SinkId};
+pub use time::UnixTime;
 pub use tree::{Logger, LoggerTree, SetupOptions};
 
 /// The `log` crate this one bridges, for its key-value types (`log::kv`) in custom sinks.

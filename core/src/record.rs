@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use log::kv;
 
-use crate::Level;
+use crate::{Level, UnixTime};
 
 /// One log event: everything a sink or formatter may print about it, borrowed from the call site.
 ///
@@ -29,7 +29,7 @@ pub struct Record<'a> {
     pub(crate) logger: &'a str,
     pub(crate) target: &'a str,
     pub(crate) args: fmt::Arguments<'a>,
-    pub(crate) timestamp: SystemTime,
+    pub(crate) timestamp: UnixTime,
     pub(crate) module_path: Option<&'a str>,
     pub(crate) file: Option<&'a str>,
     pub(crate) line: Option<u32>,
@@ -48,7 +48,7 @@ impl<'a> Record<'a> {
                 logger: "",
                 target: "",
                 args: format_args!(""),
-                timestamp: SystemTime::UNIX_EPOCH,
+                timestamp: UnixTime::EPOCH,
                 module_path: None,
                 file: None,
                 line: None,
@@ -89,6 +89,13 @@ impl<'a> Record<'a> {
     /// When the record was created.
     #[inline]
     pub fn timestamp(&self) -> SystemTime {
+        self.timestamp.to_system_time()
+    }
+
+    /// When the record was created, as seconds and nanoseconds since the Unix epoch: the form
+    /// timestamp layouts need, without the cost of converting a [`SystemTime`].
+    #[inline]
+    pub fn unix_time(&self) -> UnixTime {
         self.timestamp
     }
 
@@ -137,7 +144,7 @@ impl fmt::Debug for Record<'_> {
             .field("logger", &self.logger)
             .field("target", &self.target)
             .field("args", &self.args)
-            .field("timestamp", &self.timestamp)
+            .field("timestamp", &self.timestamp())
             .field("module_path", &self.module_path)
             .field("file", &self.file)
             .field("line", &self.line)
@@ -225,7 +232,7 @@ impl<'a> RecordBuilder<'a> {
     /// The record, stamped with the time set or, by default, now.
     pub fn build(&self) -> Record<'a> {
         Record {
-            timestamp: self.timestamp.unwrap_or_else(SystemTime::now),
+            timestamp: self.timestamp.map_or_else(UnixTime::now, UnixTime::from),
             ..self.record
         }
     }
@@ -313,6 +320,7 @@ mod tests {
         let record = Record::builder().build();
         let after = SystemTime::now();
         assert!(before <= record.timestamp() && record.timestamp() <= after);
+        assert_eq!(UnixTime::from(record.timestamp()), record.unix_time());
         assert_eq!(record.key_values().count(), 0);
     }
 

@@ -92,7 +92,7 @@ impl Default for JsonFormatter {
 impl Formatter for JsonFormatter {
     fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
         out.extend_from_slice(br#"{"timestamp":""#);
-        self.clock.stamp(record.timestamp()).write_rfc3339(out);
+        self.clock.stamp(record.unix_time()).write_rfc3339(out);
         out.extend_from_slice(br#"","level":""#);
         out.extend_from_slice(record.level().as_str().as_bytes());
         out.extend_from_slice(br#"","logger":"#);

@@ -113,7 +113,7 @@ impl Default for MillisecondFormatter {
 
 impl Formatter for MillisecondFormatter {
     fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
-        self.clock.stamp(record.timestamp()).write_text(out);
+        self.clock.stamp(record.unix_time()).write_text(out);
         out.extend_from_slice(b" - ");
         // The tree validates logger names, but a hand-built record is not checked: the name
         // is escaped too, in the same scan as the message unless the message may span lines.

@@ -13,10 +13,9 @@
 //! that reach a sink out of order) both hit.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Datelike, FixedOffset, Local, Offset, TimeZone, Timelike};
-use logtree_core::Error;
+use logtree_core::{Error, UnixTime};
 
 use crate::digits::{three, two, write_i64};
 use logtree_core::write_display;
@@ -81,8 +80,8 @@ impl Clock {
 
     /// The broken-down form of `time` in this clock's zone.
     #[inline]
-    pub(crate) fn stamp(&self, time: SystemTime) -> Stamp {
-        let (secs, nanos) = split(time);
+    pub(crate) fn stamp(&self, time: UnixTime) -> Stamp {
+        let (secs, nanos) = (time.secs(), time.subsec_nanos());
         if let Some(words) = self.cache.get(secs) {
             return Stamp::Civil { secs, nanos, words };
         }
@@ -306,26 +305,6 @@ fn write_unix(out: &mut Vec<u8>, secs: i64, nanos: u32) {
     write_i64(out, secs);
     out.push(b'.');
     out.extend_from_slice(&three(nanos / 1_000_000));
-}
-
-/// Whole seconds since the epoch (floored, as chrono does, so an instant before 1970 keeps
-/// positive nanoseconds) and the nanoseconds into that second.
-#[inline]
-pub(crate) fn split(time: SystemTime) -> (i64, u32) {
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(since) => (
-            i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
-            since.subsec_nanos(),
-        ),
-        Err(before) => {
-            let before = before.duration();
-            let secs = i64::try_from(before.as_secs()).map_or(i64::MIN, |s| -s);
-            match before.subsec_nanos() {
-                0 => (secs, 0),
-                nanos => (secs.saturating_sub(1), 1_000_000_000 - nanos),
-            }
-        }
-    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS` of the second `secs` seen at `offset`, for years 0–9999.

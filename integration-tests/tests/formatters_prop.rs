@@ -163,6 +163,18 @@ proptest! {
     }
 
     #[test]
+    fn a_record_keeps_its_time_exactly_in_both_forms(
+        secs in DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp(),
+        nanos in 0u32..1_000_000_000,
+    ) {
+        let at = time(secs, nanos);
+        let record = Record::builder().timestamp(at).build();
+        prop_assert_eq!(record.timestamp(), at);
+        let unix = record.unix_time();
+        prop_assert_eq!((unix.secs(), unix.subsec_nanos()), (secs, nanos));
+    }
+
+    #[test]
     fn the_millisecond_field_is_three_digits_and_matches_chrono(
         secs in prop_oneof![
             YEAR_0..YEAR_10000,

@@ -9,7 +9,6 @@ use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
-use std::time::SystemTime;
 
 use rustc_hash::FxHashMap;
 
@@ -17,7 +16,7 @@ use super::node::Node;
 use super::Shared;
 use crate::name::{parent_name, target_to_name, validate_name};
 use crate::record::NoKeyValues;
-use crate::{Error, Level, Record, Sink};
+use crate::{Error, Level, Record, Sink, UnixTime};
 
 /// Past this many distinct targets the shared cache stops growing (targets built at run time
 /// must not grow memory without bound); further targets are resolved per record.
@@ -352,7 +351,7 @@ fn facade_record<'a>(
         logger,
         target: origin.target(),
         args: *origin.args(),
-        timestamp: SystemTime::now(),
+        timestamp: UnixTime::now(),
         module_path: origin.module_path(),
         file: origin.file(),
         line: origin.line(),
@@ -374,7 +373,7 @@ fn logger_record<'a>(
         logger,
         target: logger,
         args,
-        timestamp: SystemTime::now(),
+        timestamp: UnixTime::now(),
         module_path: None,
         file: None,
         line: None,

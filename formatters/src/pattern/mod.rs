@@ -138,7 +138,7 @@ impl Default for PatternFormatter {
 impl Formatter for PatternFormatter {
     fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
         let mut stamp: Option<Stamp> = None;
-        let mut stamp = || *stamp.get_or_insert_with(|| self.clock.stamp(record.timestamp()));
+        let mut stamp = || *stamp.get_or_insert_with(|| self.clock.stamp(record.unix_time()));
         for segment in self.segments.iter() {
             match segment {
                 Segment::Literal(text) => out.extend_from_slice(text.as_bytes()),

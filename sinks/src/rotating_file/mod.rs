@@ -158,7 +158,7 @@ impl Sink for RotatingFileSink {
     fn log(&self, record: &Record<'_>) -> Result<(), Error> {
         with_line_buffer(|line| {
             self.formatter.format(record, line)?;
-            self.writer.write(line, record.timestamp())
+            self.writer.write(line, record.unix_time())
         })
     }
 

@@ -7,9 +7,9 @@
 
 use std::mem;
 use std::sync::{Arc, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use logtree_core::Error;
+use logtree_core::{Error, UnixTime};
 
 use super::thread_buffers::{self, merged, Buffered, Lines, ThreadBuffer, View};
 use super::{keep_first, State, Writer};
@@ -22,7 +22,7 @@ impl Writer {
     pub(super) fn try_buffer(
         &self,
         line: &[u8],
-        at: SystemTime,
+        at: UnixTime,
         capacity: usize,
     ) -> Option<Buffered> {
         thread_buffers::try_push(self.key, line, at, capacity, &*self.settings.clock)
@@ -53,7 +53,7 @@ impl Writer {
         &self,
         s: &mut State,
         line: &[u8],
-        at: SystemTime,
+        at: UnixTime,
         capacity: usize,
         interval: Duration,
         deferred: &mut Option<Error>,

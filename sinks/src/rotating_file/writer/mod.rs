@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::{Duration, SystemTime};
 
-use logtree_core::{Error, SinkId};
+use logtree_core::{Error, SinkId, UnixTime};
 
 use super::clock::Clock;
 use super::create::Modes;
@@ -77,7 +77,7 @@ struct State {
     retry: Vec<u8>,
     next_date_change: Option<SystemTime>,
     /// Records stamped within it skip the check that the file is still at its path.
-    check_window: Range<SystemTime>,
+    check_window: Range<UnixTime>,
     /// A failure no caller saw yet (from the timer thread, or one of two at once): the next
     /// `write` or `flush` returns it.
     pending: Option<Error>,
@@ -112,7 +112,7 @@ impl Writer {
             runs: Vec::new(),
             out,
             retry: Vec::new(),
-            check_window: check_window(now),
+            check_window: check_window(UnixTime::from(now)),
             pending: None,
         };
         static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
@@ -194,7 +194,7 @@ impl Writer {
     ///
     /// Failures that do not stop this line (a roll-over that could not rename, a file found
     /// deleted and recreated) are returned after the line is written.
-    pub(crate) fn write(&self, line: &[u8], at: SystemTime) -> Result<(), Error> {
+    pub(crate) fn write(&self, line: &[u8], at: UnixTime) -> Result<(), Error> {
         match self.settings.policy {
             FlushPolicy::EveryRecord => self.write_every_record(line, at),
             FlushPolicy::Buffered { capacity, .. } => {
@@ -208,7 +208,7 @@ impl Writer {
         }
     }
 
-    fn write_every_record(&self, line: &[u8], at: SystemTime) -> Result<(), Error> {
+    fn write_every_record(&self, line: &[u8], at: UnixTime) -> Result<(), Error> {
         let s = self.shared();
         if !self.has_pending.load(Ordering::Relaxed)
             && !self.date_change_due(&s)
@@ -231,7 +231,7 @@ impl Writer {
 
     /// [`write`](Writer::write) with the lock held exclusively: everything a record may need
     /// done first is done here, then the line is written or buffered.
-    fn write_exclusive(&self, line: &[u8], at: SystemTime) -> Result<(), Error> {
+    fn write_exclusive(&self, line: &[u8], at: UnixTime) -> Result<(), Error> {
         let mut guard = self.exclusive();
         let s = &mut *guard;
         let mut deferred = None;
@@ -390,14 +390,16 @@ impl Drop for Writer {
 /// Whether a record stamped `at` checks that the file is still at its path. The record's time
 /// paces the check, so no clock is read per record; a record from before the last check (the
 /// clock was set back) checks too.
-fn check_due(s: &State, at: SystemTime) -> bool {
+fn check_due(s: &State, at: UnixTime) -> bool {
     !s.check_window.contains(&at)
 }
 
 /// The record times, from `at`, that need no check of the file. Empty (check every record)
-/// for a time at the end of what `SystemTime` represents.
-fn check_window(at: SystemTime) -> Range<SystemTime> {
-    at..at.checked_add(CHECK_INTERVAL).unwrap_or(at)
+/// for a time at the end of what `SystemTime` represents. Once a second: the conversions
+/// cost nothing that matters.
+fn check_window(at: UnixTime) -> Range<UnixTime> {
+    let end = at.to_system_time().checked_add(CHECK_INTERVAL);
+    at..end.map_or(at, UnixTime::from)
 }
 
 fn keep_first(slot: &mut Option<Error>, result: Result<(), Error>) {

@@ -19,6 +19,8 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
+use logtree_core::UnixTime;
+
 use crate::rotating_file::clock::Clock;
 
 /// Lines not yet written, in the order they were logged.
@@ -26,14 +28,14 @@ use crate::rotating_file::clock::Clock;
 pub(super) struct Lines {
     bytes: Vec<u8>,
     /// Each line's record time and where it ends in `bytes`.
-    ends: Vec<(SystemTime, usize)>,
+    ends: Vec<(UnixTime, usize)>,
 }
 
 impl Lines {
     /// Appends a line; true when it is the first one (the buffer must be scheduled for
     /// writing).
     #[inline]
-    fn push(&mut self, line: &[u8], at: SystemTime) -> bool {
+    fn push(&mut self, line: &[u8], at: UnixTime) -> bool {
         let first = self.bytes.is_empty();
         self.bytes.extend_from_slice(line);
         self.ends.push((at, self.bytes.len()));
@@ -48,7 +50,7 @@ impl Lines {
         &self.bytes
     }
 
-    fn line(&self, index: usize) -> (SystemTime, &[u8]) {
+    fn line(&self, index: usize) -> (UnixTime, &[u8]) {
         let start = index.checked_sub(1).map_or(0, |prev| self.ends[prev].1);
         let (at, end) = self.ends[index];
         (at, &self.bytes[start..end])
@@ -64,7 +66,7 @@ impl Lines {
 #[derive(Clone)]
 pub(super) struct View {
     /// Records stamped within it need no check that the file is still at its path.
-    pub(super) check_window: Range<SystemTime>,
+    pub(super) check_window: Range<UnixTime>,
     /// When the file of the next date starts (when rolling at midnight).
     pub(super) next_date_change: Option<SystemTime>,
 }
@@ -72,7 +74,7 @@ pub(super) struct View {
 impl View {
     /// Whether a line stamped `at` can be buffered without the writer's lock.
     #[inline]
-    fn allows(&self, at: SystemTime, clock: &dyn Clock) -> bool {
+    fn allows(&self, at: UnixTime, clock: &dyn Clock) -> bool {
         self.check_window.contains(&at)
             && self
                 .next_date_change
@@ -121,7 +123,7 @@ impl ThreadBuffer {
     fn try_push(
         &self,
         line: &[u8],
-        at: SystemTime,
+        at: UnixTime,
         capacity: usize,
         clock: &dyn Clock,
     ) -> Option<Buffered> {
@@ -137,7 +139,7 @@ impl ThreadBuffer {
     pub(super) fn push_locked(
         &self,
         line: &[u8],
-        at: SystemTime,
+        at: UnixTime,
         capacity: usize,
         view: &View,
     ) -> Option<Buffered> {
@@ -182,7 +184,7 @@ thread_local! {
 pub(super) fn try_push(
     key: u64,
     line: &[u8],
-    at: SystemTime,
+    at: UnixTime,
     capacity: usize,
     clock: &dyn Clock,
 ) -> Option<Buffered> {
@@ -230,7 +232,7 @@ pub(super) fn in_use(buffer: &Arc<ThreadBuffer>) -> bool {
 /// per line, and O(log runs) each, so that many threads merge as cheaply as a few.
 pub(super) fn merged(runs: &[Lines]) -> impl Iterator<Item = &[u8]> {
     // The next line of each run waiting, as (time, run): run order breaks ties.
-    let mut waiting: BinaryHeap<Reverse<(SystemTime, usize)>> = runs
+    let mut waiting: BinaryHeap<Reverse<(UnixTime, usize)>> = runs
         .iter()
         .enumerate()
         .filter_map(|(r, run)| run.ends.first().map(|&(at, _)| Reverse((at, r))))
@@ -266,7 +268,10 @@ mod tests {
     fn run(lines: &[(u64, &str)]) -> Lines {
         let mut run = Lines::default();
         for (ms, text) in lines {
-            run.push(text.as_bytes(), UNIX_EPOCH + Duration::from_millis(*ms));
+            run.push(
+                text.as_bytes(),
+                UnixTime::from(UNIX_EPOCH + Duration::from_millis(*ms)),
+            );
         }
         run
     }
