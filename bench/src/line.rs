@@ -1,9 +1,8 @@
 //! The line every case writes, the rotation limits they share, and the timestamp cache of the
 //! baselines.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use chrono::{Local, TimeZone};
+use logtree_core::UnixTime;
 
 /// Roll over past this many bytes (10 MiB).
 pub const MAX_BYTES: u64 = 10 * 1024 * 1024;
@@ -39,21 +38,21 @@ pub fn record_number(line: &[u8]) -> Option<u64> {
 /// baselines append `.mmm` per record (spdlog-rs's trick, and logtree's plan).
 #[derive(Debug, Default)]
 pub struct SecondCache {
-    second: Option<u64>,
+    second: Option<i64>,
     text: Vec<u8>,
 }
 
 impl SecondCache {
     /// Appends `YYYY-MM-DD HH:MM:SS.mmm` for `now`, milliseconds truncated.
-    pub fn write(&mut self, now: SystemTime, out: &mut Vec<u8>) {
-        let since_epoch = now
-            .duration_since(UNIX_EPOCH)
-            .expect("the clock is after 1970");
-        let second = since_epoch.as_secs();
+    ///
+    /// `now` is read as seconds and nanoseconds (`clock_gettime`), as logtree reads it: going
+    /// through `SystemTime::duration_since` would cost the baseline ~10 ns more per line (see
+    /// `logtree_core::UnixTime`), and a baseline is meant to be the practical limit.
+    pub fn write(&mut self, now: UnixTime, out: &mut Vec<u8>) {
+        let second = now.secs();
         if self.second != Some(second) {
-            let seconds = i64::try_from(second).expect("a timestamp fits in i64");
             let local = Local
-                .timestamp_opt(seconds, 0)
+                .timestamp_opt(second, 0)
                 .single()
                 .expect("every second since 1970 is a valid local time");
             self.text.clear();
@@ -61,7 +60,7 @@ impl SecondCache {
                 .extend_from_slice(local.format("%Y-%m-%d %H:%M:%S").to_string().as_bytes());
             self.second = Some(second);
         }
-        let millis = since_epoch.subsec_millis();
+        let millis = now.subsec_nanos() / 1_000_000;
         out.extend_from_slice(&self.text);
         out.extend_from_slice(&[
             b'.',
@@ -94,8 +93,8 @@ mod tests {
     fn second_cache_truncates_milliseconds() {
         let mut cache = SecondCache::default();
         let mut out = Vec::new();
-        let at = UNIX_EPOCH + Duration::from_micros(1_751_034_323_123_999);
-        cache.write(at, &mut out);
+        let at = std::time::UNIX_EPOCH + Duration::from_micros(1_751_034_323_123_999);
+        cache.write(UnixTime::from(at), &mut out);
         let expected = chrono::DateTime::<Local>::from(at)
             .format(TIMESTAMP)
             .to_string();

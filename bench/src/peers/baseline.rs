@@ -13,9 +13,10 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::sync::{Mutex, OnceLock, PoisonError};
-use std::time::SystemTime;
 
 use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
+use logtree_core::UnixTime;
+
 use crate::line::SecondCache;
 use crate::BoxError;
 
@@ -76,7 +77,7 @@ pub fn emit(message: fmt::Arguments<'_>) {
         .expect("a baseline case is installed before it emits");
     LINE.with_borrow_mut(|(stamp, line)| {
         line.clear();
-        stamp.write(SystemTime::now(), line);
+        stamp.write(UnixTime::now(), line);
         line.extend_from_slice(b" - app.module - INFO - ");
         line.write_fmt(message)
             .expect("writing to a Vec cannot fail");
