@@ -7,7 +7,7 @@ use std::io::{self, IsTerminal, Write};
 use logtree_core::{AtomicLevelFilter, Error, Formatter, Level, LevelFilter, Record, Sink, SinkId};
 use logtree_formatters::MillisecondFormatter;
 
-use crate::line_buffer::with_line_buffer;
+use crate::line_buffer::LineBuffer;
 
 /// Which standard stream a [`ConsoleSink`] writes to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -176,13 +176,14 @@ impl Sink for ConsoleSink {
     }
 
     fn log(&self, record: &Record<'_>) -> Result<(), Error> {
-        with_line_buffer(|line| {
-            render(&*self.formatter, self.color, record, line)?;
-            self.stream.write_line(line).map_err(|source| Error::Write {
+        let mut line = LineBuffer::take();
+        render(&*self.formatter, self.color, record, &mut line)?;
+        self.stream
+            .write_line(&line)
+            .map_err(|source| Error::Write {
                 target: self.stream.name().to_owned(),
                 source,
             })
-        })
     }
 
     fn flush(&self) -> Result<(), Error> {

@@ -27,7 +27,7 @@ pub use clock::{Clock, SystemClock};
 pub use flush::FlushPolicy;
 pub use naming::validate_stem;
 
-use crate::line_buffer::with_line_buffer;
+use crate::line_buffer::LineBuffer;
 use writer::Writer;
 
 /// Writes records to `<dir>/<stem>_<YYYY-MM-DD>.log` (the local date of setup) and rolls it
@@ -156,10 +156,9 @@ impl Sink for RotatingFileSink {
     /// lost), or a failure that did not stop this record: a roll-over that could not rename,
     /// a file found deleted, a failed background flush.
     fn log(&self, record: &Record<'_>) -> Result<(), Error> {
-        with_line_buffer(|line| {
-            self.formatter.format(record, line)?;
-            self.writer.write(line, record.unix_time())
-        })
+        let mut line = LineBuffer::take();
+        self.formatter.format(record, &mut line)?;
+        self.writer.write(&line, record.unix_time())
     }
 
     /// Writes buffered records to the file.
