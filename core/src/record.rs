@@ -319,7 +319,10 @@ mod tests {
         let before = SystemTime::now();
         let record = Record::builder().build();
         let after = SystemTime::now();
-        assert!(before <= record.timestamp() && record.timestamp() <= after);
+        let tolerance = crate::time::CLOCK_TOLERANCE;
+        assert!(
+            before - tolerance <= record.timestamp() && record.timestamp() <= after + tolerance
+        );
         assert_eq!(UnixTime::from(record.timestamp()), record.unix_time());
         assert_eq!(record.key_values().count(), 0);
     }
