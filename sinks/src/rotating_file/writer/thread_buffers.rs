@@ -15,7 +15,6 @@ use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::mem;
-use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -65,8 +64,8 @@ impl Lines {
 /// What a thread checks before buffering a line on its own: a copy of the writer's state.
 #[derive(Clone)]
 pub(super) struct View {
-    /// Records stamped within it need no check that the file is still at its path.
-    pub(super) check_window: Range<UnixTime>,
+    /// Records stamped in this second need no check that the file is still at its path.
+    pub(super) checked_second: i64,
     /// When the file of the next date starts (when rolling at midnight).
     pub(super) next_date_change: Option<SystemTime>,
 }
@@ -75,7 +74,7 @@ impl View {
     /// Whether a line stamped `at` can be buffered without the writer's lock.
     #[inline]
     fn allows(&self, at: UnixTime, clock: &dyn Clock) -> bool {
-        self.check_window.contains(&at)
+        self.checked_second == at.secs()
             && self
                 .next_date_change
                 .is_none_or(|change| clock.now() < change)
