@@ -54,13 +54,17 @@ thread_local! {
 /// system clock).
 #[inline]
 pub(super) fn now() -> Option<UnixTime> {
-    let ticks = read_counter();
     let from_anchor = ANCHOR.try_with(|anchor| {
         let a = anchor.get();
+        // No anchor yet, or the counter is not used here: no counter read in either case.
+        if a.rate == 0 {
+            return reanchor(anchor);
+        }
         // Wrapping: a counter behind the anchor (it cannot, but a VM could) gives a huge
         // elapsed count, outside the window, and a new anchor.
-        let elapsed = (u128::from(ticks.wrapping_sub(a.ticks)) * u128::from(a.rate)) >> 32;
-        if a.rate != 0 && elapsed < u128::from(WINDOW_NANOS) {
+        let ticks = read_counter().wrapping_sub(a.ticks);
+        let elapsed = (u128::from(ticks) * u128::from(a.rate)) >> 32;
+        if elapsed < u128::from(WINDOW_NANOS) {
             // Below the window, hence below a second: the cast is exact.
             return Some(a.time.plus_nanos(elapsed as u32));
         }
@@ -69,8 +73,8 @@ pub(super) fn now() -> Option<UnixTime> {
     from_anchor.ok().flatten()
 }
 
-/// Reads the system clock into a new anchor for this thread. Out of line: once a
-/// millisecond at most.
+/// Reads the system clock into a new anchor for this thread, or `None` when the counter is not
+/// used (yet). Out of line: once a millisecond at most where the counter is used.
 #[cold]
 #[inline(never)]
 fn reanchor(anchor: &Cell<Anchor>) -> Option<UnixTime> {

@@ -231,6 +231,34 @@ mod tests {
     }
 
     #[test]
+    fn adding_nanoseconds_carries_into_the_second() {
+        let at = UnixTime {
+            secs: 5,
+            nanos: 999_999_000,
+        };
+        assert_eq!(
+            at.plus_nanos(999),
+            UnixTime {
+                secs: 5,
+                nanos: 999_999_999
+            }
+        );
+        assert_eq!(at.plus_nanos(1_000), UnixTime { secs: 6, nanos: 0 });
+        assert_eq!(
+            at.plus_nanos(999_999),
+            UnixTime {
+                secs: 6,
+                nanos: 998_999
+            }
+        );
+        let before = UnixTime {
+            secs: -1,
+            nanos: 999_999_999,
+        };
+        assert_eq!(before.plus_nanos(1), UnixTime::EPOCH);
+    }
+
+    #[test]
     fn now_reads_the_same_clock_as_system_time() {
         for _ in 0..10_000 {
             let before = SystemTime::now();
