@@ -7,15 +7,18 @@
 //! adds the counter's ticks since then at a rate measured against `CLOCK_MONOTONIC_RAW`
 //! (NanoLog, fmtlog and quill stamp records from the counter the same way).
 //!
-//! How far off it can be: the rate is measured over at least a millisecond, from clock reads
-//! that each pair with the counter within ~20 ns, so it is within ~50 ppm; over a window of a
-//! millisecond that is ~50 ns, plus the ~20 ns of the anchor's own pairing. Well under the
-//! microsecond, and a record's time is shown to the millisecond. A step of the system clock
-//! (NTP, an administrator) reaches every thread within a millisecond.
+//! How far off it can be: the rate is first measured over a millisecond, from clock reads that
+//! each pair with the counter within ~30 ns, so it is within ~60 ppm, ~60 ns over a window;
+//! it is measured again at each new anchor over the whole time since, until that is a second
+//! long. Add the ~30 ns of the anchor's own pairing. Well under the microsecond (measured
+//! here over the first 500 ms, 4 M reads each time: within ~130 ns of `SystemTime::now`),
+//! and a record's time is shown to the millisecond. A step of the system clock (NTP, an
+//! administrator) reaches every thread within a millisecond.
 //!
-//! Compiled for x86-64 Linux only. Used only where the kernel itself keeps time with the counter (its clocksource is `tsc`):
-//! then the counter runs at a constant rate, in step on every CPU. Anywhere else, and until the
-//! rate is measured, each record reads the system clock.
+//! Compiled for x86-64 Linux only. Used only where the kernel itself keeps time with the
+//! counter (its clocksource is `tsc`): then the counter runs at a constant rate, in step on
+//! every CPU. Anywhere else, and until the rate is measured, each record reads the system
+//! clock.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,13 +28,19 @@ use super::UnixTime;
 
 /// How long a thread extrapolates from one anchor before it reads the system clock again.
 const WINDOW_NANOS: u64 = 1_000_000;
-/// How long the rate is measured before the counter is used.
+/// How long the rate is measured before the counter is used: reads that pair the counter and
+/// the clock within ~30 ns make it right to ~60 ppm, ~60 ns over a window.
 const CALIBRATION_NANOS: u64 = 1_000_000;
+/// How long the rate is measured over before it is no longer refined (once a millisecond per
+/// thread, at each new anchor): then it is right to well under 1 ppm.
+const SETTLED_NANOS: u64 = 1_000_000_000;
 /// `RATE` when the counter is not to be used.
 const UNUSABLE: u64 = u64::MAX;
 
 /// Nanoseconds per tick as a 32.32 fixed-point number; 0 while it is being measured.
 static RATE: AtomicU64 = AtomicU64::new(0);
+/// The span `RATE` was measured over, in nanoseconds.
+static SPAN: AtomicU64 = AtomicU64::new(0);
 
 /// A reading of the system clock and of the counter right after it.
 #[derive(Clone, Copy)]
@@ -114,13 +123,17 @@ fn rate() -> Option<u64> {
     match RATE.load(Ordering::Relaxed) {
         UNUSABLE => None,
         0 => measure_rate(),
+        // Measured again at each new anchor until the span is long enough for the error of
+        // the clock reads to vanish in it; the rate so far is kept if that fails.
+        rate if SPAN.load(Ordering::Relaxed) < SETTLED_NANOS => measure_rate().or(Some(rate)),
         rate => Some(rate),
     }
 }
 
 /// Measures the rate from the first call on: the counter and `CLOCK_MONOTONIC_RAW` (the
 /// kernel's own count of the counter's time, which NTP does not adjust) at the first call and
-/// now, once at least [`CALIBRATION_NANOS`] apart.
+/// now, once at least [`CALIBRATION_NANOS`] apart. A measurement over a longer span replaces
+/// an earlier one (see [`rate`]).
 fn measure_rate() -> Option<u64> {
     static START: OnceLock<Option<(u64, u64)>> = OnceLock::new();
     let start = *START.get_or_init(|| {
@@ -146,8 +159,9 @@ fn measure_rate() -> Option<u64> {
         }
         _ => None,
     };
-    // Every thread that measures stores about the same rate; the first one is as good.
+    // Threads that measure at once store about the same rate; any of them is as good.
     RATE.store(rate.unwrap_or(UNUSABLE), Ordering::Relaxed);
+    SPAN.store(span, Ordering::Relaxed);
     rate
 }
 
@@ -168,17 +182,10 @@ fn read_counter() -> u64 {
 }
 
 fn monotonic_raw_nanos() -> Option<u64> {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid, writable `timespec`; the call only writes into it.
-    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_RAW, &mut now) } != 0 {
-        return None;
-    }
-    let secs = u64::try_from(now.tv_sec).ok()?;
-    let nanos = u64::try_from(now.tv_nsec).ok()?;
-    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+    let now = super::read_clock(libc::CLOCK_MONOTONIC_RAW)?;
+    let secs = u64::try_from(now.secs()).ok()?;
+    secs.checked_mul(1_000_000_000)?
+        .checked_add(u64::from(now.subsec_nanos()))
 }
 
 #[cfg(test)]
