@@ -42,7 +42,8 @@ static RATE: AtomicU64 = AtomicU64::new(0);
 /// The span `RATE` was measured over, in nanoseconds.
 static SPAN: AtomicU64 = AtomicU64::new(0);
 
-/// A reading of the system clock and of the counter right after it.
+/// A reading of the system clock and the counter's reading at the middle of that read (see
+/// [`paired`]).
 #[derive(Clone, Copy)]
 struct Anchor {
     ticks: u64,
