@@ -233,7 +233,7 @@ pub(super) struct TimerSlot {
 /// The state a thread needs to buffer lines on its own.
 fn view(s: &State) -> View {
     View {
-        checked_second: s.checked_second,
+        check_window: s.check_window.clone(),
         next_date_change: s.next_date_change,
     }
 }

@@ -14,10 +14,11 @@ mod thread_buffers;
 
 use std::fs;
 use std::io;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use logtree_core::{Error, SinkId, UnixTime};
 
@@ -30,6 +31,11 @@ use super::roller::Roller;
 use super::trigger::Trigger;
 use buffered::TimerSlot;
 use thread_buffers::{Lines, ThreadBuffer};
+
+/// How often the sink checks that its file is still at its path (one `stat`). Between checks,
+/// records go to a file deleted or moved away; a deleted one's are written again to the new
+/// file when the check finds it gone.
+const CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What a writer was opened with; sinks that share the writer must agree on it.
 #[derive(Clone)]
@@ -70,11 +76,8 @@ struct State {
     /// Lines whose write failed, written first by the next flush.
     retry: Vec<u8>,
     next_date_change: Option<SystemTime>,
-    /// Records stamped in this second (since the epoch) skip the check that the file is still
-    /// at its path: the sink checks with one `stat` once a second of record time. Between
-    /// checks, records go to a file deleted or moved away; a deleted one's are written again to
-    /// the new file when the check finds it gone.
-    checked_second: i64,
+    /// Records stamped within it skip the check that the file is still at its path.
+    check_window: Range<UnixTime>,
     /// A failure no caller saw yet (from the timer thread, or one of two at once): the next
     /// `write` or `flush` returns it.
     pending: Option<Error>,
@@ -109,7 +112,7 @@ impl Writer {
             runs: Vec::new(),
             out,
             retry: Vec::new(),
-            checked_second: UnixTime::from(now).secs(),
+            check_window: check_window(UnixTime::from(now)),
             pending: None,
         };
         static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
@@ -236,7 +239,7 @@ impl Writer {
             keep_first(&mut deferred, self.start_new_date(s));
         }
         if check_due(s, at) {
-            s.checked_second = at.secs();
+            s.check_window = check_window(at);
             keep_first(&mut deferred, s.current.check(&self.dir));
         }
         let written = match self.settings.policy {
@@ -384,12 +387,19 @@ impl Drop for Writer {
     }
 }
 
-/// Whether a record stamped `at` checks that the file is still at its path: the first of
-/// each second does. The record's time paces the check, so no clock is read per record; a
-/// record from before the last check (the clock was set back) checks too. One comparison, as
-/// every record pays it.
+/// Whether a record stamped `at` checks that the file is still at its path. The record's time
+/// paces the check, so no clock is read per record; a record from before the last check (the
+/// clock was set back) checks too.
 fn check_due(s: &State, at: UnixTime) -> bool {
-    at.secs() != s.checked_second
+    !s.check_window.contains(&at)
+}
+
+/// The record times, from `at`, that need no check of the file. Empty (check every record)
+/// for a time at the end of what `SystemTime` represents. Once a second: the conversions
+/// cost nothing that matters.
+fn check_window(at: UnixTime) -> Range<UnixTime> {
+    let end = at.to_system_time().checked_add(CHECK_INTERVAL);
+    at..end.map_or(at, UnixTime::from)
 }
 
 fn keep_first(slot: &mut Option<Error>, result: Result<(), Error>) {

@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::mem;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -64,8 +65,8 @@ impl Lines {
 /// What a thread checks before buffering a line on its own: a copy of the writer's state.
 #[derive(Clone)]
 pub(super) struct View {
-    /// Records stamped in this second need no check that the file is still at its path.
-    pub(super) checked_second: i64,
+    /// Records stamped within it need no check that the file is still at its path.
+    pub(super) check_window: Range<UnixTime>,
     /// When the file of the next date starts (when rolling at midnight).
     pub(super) next_date_change: Option<SystemTime>,
 }
@@ -74,7 +75,7 @@ impl View {
     /// Whether a line stamped `at` can be buffered without the writer's lock.
     #[inline]
     fn allows(&self, at: UnixTime, clock: &dyn Clock) -> bool {
-        self.checked_second == at.secs()
+        self.check_window.contains(&at)
             && self
                 .next_date_change
                 .is_none_or(|change| clock.now() < change)
