@@ -16,7 +16,7 @@ use super::node::Node;
 use super::Shared;
 use crate::name::{parent_name, target_to_name, validate_name};
 use crate::record::NoKeyValues;
-use crate::{Error, Level, Record, Sink, UnixTime};
+use crate::{Error, Level, LevelFilter, Record, Sink, UnixTime};
 
 /// Past this many distinct targets the shared cache stops growing (targets built at run time
 /// must not grow memory without bound); further targets are resolved per record.
@@ -54,6 +54,11 @@ struct CachedRoute {
     generation: u64,
     target: Box<str>,
     route: Arc<Route>,
+    /// The route's logger's effective level, read after `generation` was: every level change
+    /// starts a new generation, so it holds as long as the slot does. Kept here so that a
+    /// disabled call decides without following `route` to the logger (a chain of three
+    /// dependent loads was most of a disabled call's time).
+    level: LevelFilter,
 }
 
 /// A thread's number and name, as records show them.
@@ -129,8 +134,8 @@ impl Shared {
                 self.reentrant_dropped.fetch_add(1, Ordering::Relaxed);
                 return;
             }
-            self.with_route(ts, record.target(), |route| {
-                if route.node.enabled(level) {
+            self.with_route(ts, record.target(), |route, filter| {
+                if filter.allows(level) {
                     self.deliver_facade(ts, route, level, record);
                 }
             });
@@ -177,7 +182,7 @@ impl Shared {
     /// Whether a record of `level` for `target` would be created.
     pub(crate) fn facade_enabled(&self, level: Level, target: &str) -> bool {
         THREAD_STATE
-            .try_with(|ts| self.with_route(ts, target, |route| route.node.enabled(level)))
+            .try_with(|ts| self.with_route(ts, target, |_, filter| filter.allows(level)))
             .unwrap_or_else(|_| self.resolve(target).node.enabled(level))
     }
 
@@ -249,7 +254,14 @@ impl Shared {
         let _ = catch_unwind(AssertUnwindSafe(|| handler(err)));
     }
 
-    fn with_route<R>(&self, ts: &ThreadState, target: &str, f: impl FnOnce(&Route) -> R) -> R {
+    /// Calls `f` with the route of `target` and its logger's effective level, from this
+    /// thread's cache when it has them.
+    fn with_route<R>(
+        &self,
+        ts: &ThreadState,
+        target: &str,
+        f: impl FnOnce(&Route, LevelFilter) -> R,
+    ) -> R {
         let generation = self.generation.load(Ordering::Acquire);
         if let Ok(slots) = ts.routes.try_borrow() {
             let hit = slots.iter().flatten().find(|slot| {
@@ -258,10 +270,11 @@ impl Shared {
                     && same_text(&slot.target, target)
             });
             if let Some(slot) = hit {
-                return f(&slot.route);
+                return f(&slot.route, slot.level);
             }
         }
-        f(&self.remember_route(ts, generation, target))
+        let (route, level) = self.remember_route(ts, generation, target);
+        f(&route, level)
     }
 
     /// Resolves `target` and remembers its route in this thread's cache. Out of line and
@@ -269,8 +282,14 @@ impl Shared {
     /// call, disabled ones included).
     #[cold]
     #[inline(never)]
-    fn remember_route(&self, ts: &ThreadState, generation: u64, target: &str) -> Arc<Route> {
+    fn remember_route(
+        &self,
+        ts: &ThreadState,
+        generation: u64,
+        target: &str,
+    ) -> (Arc<Route>, LevelFilter) {
         let route = self.resolve(target);
+        let level = route.node.effective_level();
         // Busy only when a sink asks `log_enabled!` while this thread dispatches; then the
         // route is simply not remembered.
         if let Ok(mut slots) = ts.routes.try_borrow_mut() {
@@ -281,9 +300,10 @@ impl Shared {
                 generation,
                 target: target.into(),
                 route: Arc::clone(&route),
+                level,
             });
         }
-        route
+        (route, level)
     }
 
     /// The route of `target`: its logger name, and the nearest logger that exists.

@@ -204,6 +204,53 @@ fn facade_targets_map_to_dotted_loggers() {
     assert_eq!(lines.len(), 3);
 }
 
+/// The thread's route cache keeps each target's level: a change anywhere above the target's
+/// logger must reach a target it has cached, at once and in both directions.
+#[test]
+fn level_changes_reach_targets_the_thread_has_cached() {
+    let (tree, app, lines) = app_with_lines(LevelFilter::Info);
+    let debug_on = |tree: &LoggerTree| {
+        tree.enabled(
+            &log::Metadata::builder()
+                .level(log::Level::Debug)
+                .target("app::db")
+                .build(),
+        )
+    };
+    facade_record(&tree, log::Level::Debug, "app::db", "cached, below level");
+    assert!(!debug_on(&tree));
+
+    app.set_level(Some(LevelFilter::Debug));
+    assert!(debug_on(&tree));
+    facade_record(&tree, log::Level::Debug, "app::db", "shown");
+
+    tree.root().set_level(Some(LevelFilter::Error));
+    facade_record(
+        &tree,
+        log::Level::Debug,
+        "app::db",
+        "app's own level still decides",
+    );
+
+    app.set_level(None);
+    assert!(!debug_on(&tree));
+    facade_record(
+        &tree,
+        log::Level::Warn,
+        "app::db",
+        "root at error now decides",
+    );
+    facade_record(&tree, log::Level::Error, "app::db", "error passes");
+    assert_eq!(
+        lines.lines(),
+        [
+            "DEBUG app.db - shown",
+            "DEBUG app.db - app's own level still decides",
+            "ERROR app.db - error passes",
+        ]
+    );
+}
+
 #[test]
 fn facade_records_keep_their_call_site_and_key_values() {
     let tree = LoggerTree::new();
