@@ -57,6 +57,20 @@ pub const EMPTY_LOOP: Case = Case {
     note: "",
 };
 
+/// W3's floor for any logger behind the `log` facade: a logger that does nothing at all, with
+/// the facade's max level set as W3 / W3-other set it. What the `log` macro and its call
+/// through the facade cost on their own; a real logger adds its decision to it.
+pub const LOG_NO_OP: Case = Case {
+    name: "baseline log no-op",
+    class: Class::EveryRecord,
+    kind: Kind::Baseline,
+    api: Api::Log,
+    install: install_log_no_op,
+    w3: true,
+    w3_other: true,
+    note: "",
+};
+
 /// Where the installed baseline writes.
 enum Out {
     Write(File),
@@ -118,6 +132,31 @@ fn install_buf_writer(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError>
 }
 
 fn install_nothing(_: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    Ok(Box::new(Baseline))
+}
+
+/// Accepts every record and does nothing with it.
+struct NoOpLogger;
+
+impl log::Log for NoOpLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, _: &log::Record<'_>) {}
+
+    fn flush(&self) {}
+}
+
+fn install_log_no_op(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    static LOGGER: NoOpLogger = NoOpLogger;
+    log::set_logger(&LOGGER).map_err(|_| "a logger is installed once per process")?;
+    // What a tree at `Info` with one logger at `Debug` gives the facade, as W3 / W3-other.
+    log::set_max_level(if setup.other_at_debug {
+        log::LevelFilter::Debug
+    } else {
+        log::LevelFilter::Info
+    });
     Ok(Box::new(Baseline))
 }
 

@@ -150,7 +150,7 @@ pub fn cases_for(workload: crate::cli::Workload) -> Vec<Case> {
         Workload::W1 | Workload::W2 => file_cases(),
         Workload::W3 | Workload::W3Other => file_cases()
             .into_iter()
-            .chain([baseline::EMPTY_LOOP])
+            .chain([baseline::LOG_NO_OP, baseline::EMPTY_LOOP])
             .filter(|c| c.w3 && (workload == Workload::W3 || c.w3_other))
             .collect(),
         Workload::W4 => hierarchy_cases(),
