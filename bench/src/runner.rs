@@ -91,7 +91,41 @@ pub fn run(options: &ParentOptions) -> Result<(), BoxError> {
         .map(|((w, c), o)| (w, c, o))
         .collect();
     report::print(options, &results, &load_before, &load_after);
-    Ok(())
+    let faults: Vec<String> = results
+        .iter()
+        .filter_map(|(w, c, outcome)| {
+            fault(outcome).map(|f| format!("{} {}: {f}", w.name(), c.name))
+        })
+        .collect();
+    if faults.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the report above shows faults:\n{}", faults.join("\n")).into())
+    }
+}
+
+/// What makes a case's runs wrong rather than slow: a run that failed, or lines that are
+/// lost without the library having reported them dropped, duplicated or malformed. A lossy
+/// library that counts its drops (tracing's non-blocking writer) is shown, not faulted.
+fn fault(outcome: &Outcome) -> Option<String> {
+    let samples = match outcome {
+        Ok(samples) => samples,
+        Err(err) => return Some(format!("failed: {err}")),
+    };
+    samples.iter().enumerate().find_map(|(run, sample)| {
+        let check = sample.files.as_ref()?;
+        let unreported = check.lost != sample.reported_dropped.unwrap_or(0);
+        (unreported || check.duplicated > 0 || check.malformed > 0).then(|| {
+            format!(
+                "run {}: {} lost ({} reported dropped), {} duplicated, {} malformed",
+                run + 1,
+                check.lost,
+                sample.reported_dropped.unwrap_or(0),
+                check.duplicated,
+                check.malformed
+            )
+        })
+    })
 }
 
 /// `/proc/loadavg`'s three load averages, or why not.
@@ -242,6 +276,37 @@ mod tests {
         assert_eq!(check.duplicated, 1);
         assert_eq!(check.malformed, 2);
         assert_eq!(check.first_malformed.as_deref(), Some("garbage\n"));
+    }
+
+    #[test]
+    fn only_unreported_losses_duplicates_malformed_lines_and_failures_are_faults() {
+        let sample = |lost, duplicated, malformed, reported_dropped| Sample {
+            count: 10,
+            elapsed_ns: 1,
+            reported_dropped,
+            files: Some(FileCheck {
+                lost,
+                duplicated,
+                malformed,
+                ..FileCheck::default()
+            }),
+        };
+        assert_eq!(fault(&Ok(vec![sample(0, 0, 0, None)])), None);
+        assert_eq!(
+            fault(&Ok(vec![sample(3, 0, 0, Some(3))])),
+            None,
+            "counted drops"
+        );
+        assert!(fault(&Ok(vec![sample(0, 0, 0, None), sample(1, 0, 0, None)])).is_some());
+        assert!(fault(&Ok(vec![sample(3, 0, 0, Some(2))])).is_some());
+        assert!(fault(&Ok(vec![sample(0, 1, 0, None)])).is_some());
+        assert!(fault(&Ok(vec![sample(0, 0, 1, None)])).is_some());
+        assert!(fault(&Err("child exit status: 1".to_owned())).is_some());
+        let no_files = Sample {
+            files: None,
+            ..sample(0, 0, 0, None)
+        };
+        assert_eq!(fault(&Ok(vec![no_files])), None, "W3 and W4 write no files");
     }
 
     #[test]
