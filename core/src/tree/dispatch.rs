@@ -50,7 +50,6 @@ impl RouteMap {
 }
 
 struct CachedRoute {
-    tree: u64,
     generation: u64,
     target: Box<str>,
     route: Arc<Route>,
@@ -126,7 +125,18 @@ impl Drop for Dispatching<'_> {
 }
 
 impl Shared {
-    /// Handles a record from the `log` facade.
+    /// Whether the tree's level table knows that `record` is disabled.
+    #[inline(always)]
+    pub(crate) fn facade_known_disabled(&self, record: &log::Record<'_>) -> bool {
+        // Relaxed: a slot's own stamp orders what is read from it; this only says which
+        // generation to accept.
+        let generation = self.generation.load(Ordering::Relaxed);
+        self.levels
+            .disables(generation, record.target(), record.level())
+    }
+
+    /// Handles a record from the `log` facade, once
+    /// [`facade_known_disabled`](Self::facade_known_disabled) has said no.
     pub(crate) fn log_facade(&self, record: &log::Record<'_>) {
         let level = Level::from(record.level());
         let in_thread = THREAD_STATE.try_with(|ts| {
@@ -264,11 +274,10 @@ impl Shared {
     ) -> R {
         let generation = self.generation.load(Ordering::Acquire);
         if let Ok(slots) = ts.routes.try_borrow() {
-            let hit = slots.iter().flatten().find(|slot| {
-                slot.tree == self.id
-                    && slot.generation == generation
-                    && same_text(&slot.target, target)
-            });
+            let hit = slots
+                .iter()
+                .flatten()
+                .find(|slot| slot.generation == generation && same_text(&slot.target, target));
             if let Some(slot) = hit {
                 return f(&slot.route, slot.level);
             }
@@ -277,7 +286,8 @@ impl Shared {
         f(&route, level)
     }
 
-    /// Resolves `target` and remembers its route in this thread's cache. Out of line and
+    /// Resolves `target`, remembers its route in this thread's cache and its level in the
+    /// tree's level table. Out of line and
     /// cold, so that the cache hit above stays a small function (fewer registers saved per
     /// call, disabled ones included).
     #[cold]
@@ -290,13 +300,13 @@ impl Shared {
     ) -> (Arc<Route>, LevelFilter) {
         let route = self.resolve(target);
         let level = route.node.effective_level();
+        self.levels.insert(generation, target, level);
         // Busy only when a sink asks `log_enabled!` while this thread dispatches; then the
         // route is simply not remembered.
         if let Ok(mut slots) = ts.routes.try_borrow_mut() {
             let index = ts.next_slot.get();
             ts.next_slot.set((index + 1) % THREAD_CACHE_SLOTS);
             slots[index] = Some(CachedRoute {
-                tree: self.id,
                 generation,
                 target: target.into(),
                 route: Arc::clone(&route),

@@ -3,6 +3,7 @@
 mod dispatch;
 mod exit;
 mod facade;
+mod level_table;
 mod logger;
 mod node;
 mod options;
@@ -24,6 +25,7 @@ use crate::error_handler::{ErrorHandler, StderrErrorHandler};
 use crate::name::{parent_name, target_to_name, validate_name};
 use crate::{Error, LevelFilter, Sink, SinkId};
 use dispatch::RouteMap;
+use level_table::LevelTable;
 use node::Node;
 
 type NodeMap = FxHashMap<Box<str>, Arc<Node>>;
@@ -58,17 +60,20 @@ pub struct LoggerTree {
     shared: Arc<Shared>,
 }
 
-/// The state behind every handle of one tree.
+/// The state behind every handle of one tree. In declared order, so that the facade's first
+/// check finds the level table at the start, where it needs no offset.
+#[repr(C)]
 pub(crate) struct Shared {
-    /// Tells this tree's entries apart in the per-thread route caches.
-    id: u64,
+    /// Target -> level filter, for deciding a disabled facade call first.
+    levels: LevelTable,
     /// Serialises every change of structure, level or sinks.
     setup: Mutex<NodeMap>,
     /// Snapshot of the loggers for resolving targets without the setup lock.
     nodes: ArcSwap<NodeMap>,
     /// Cache of target -> route, replaced on every change.
     routes: ArcSwap<RouteMap>,
-    /// Bumped (after `routes` is replaced) on every change.
+    /// Replaced (after `routes` is) on every change by a number no tree has had: per-thread
+    /// caches keyed by it need no tree id, and never mistake one tree's entry for another's.
     generation: AtomicU64,
     /// The most verbose effective level of any logger.
     max_level: AtomicU8,
@@ -81,18 +86,18 @@ pub(crate) struct Shared {
 impl LoggerTree {
     /// A new tree holding only the root logger, at level `Warn`, with no sinks.
     pub fn new() -> LoggerTree {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let root = Arc::new(Node::new("", None, Some(LevelFilter::Warn)));
+        let generation = next_generation();
         let mut nodes = NodeMap::default();
         nodes.insert("".into(), root);
         let default_handler = StderrErrorHandler::default();
         LoggerTree {
             shared: Arc::new(Shared {
-                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 nodes: ArcSwap::from_pointee(nodes.clone()),
                 setup: Mutex::new(nodes),
-                routes: ArcSwap::from_pointee(RouteMap::new(0)),
-                generation: AtomicU64::new(0),
+                routes: ArcSwap::from_pointee(RouteMap::new(generation)),
+                levels: LevelTable::new(),
+                generation: AtomicU64::new(generation),
                 max_level: AtomicU8::new(LevelFilter::Warn as u8),
                 drives_facade: AtomicBool::new(false),
                 error_handler: RwLock::new(Arc::new(move |err: &Error| {
@@ -236,6 +241,13 @@ impl std::fmt::Debug for LoggerTree {
     }
 }
 
+/// A generation number no tree has had yet. They start at 1: 0 is never current, so that an
+/// empty per-thread cache entry matches nothing.
+fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Shared {
     fn lock_setup(&self) -> MutexGuard<'_, NodeMap> {
         // Changes under this lock leave the map consistent at every step: poisoning carries no
@@ -258,7 +270,7 @@ impl Shared {
             self.nodes.store(Arc::new(nodes.clone()));
         }
         // Routes hold sinks as they were: every change starts a new generation of routes.
-        let generation = self.generation.load(Ordering::Relaxed) + 1;
+        let generation = next_generation();
         self.routes.store(Arc::new(RouteMap::new(generation)));
         self.generation.store(generation, Ordering::Release);
         self.max_level.store(max as u8, Ordering::Relaxed);

@@ -251,6 +251,38 @@ fn level_changes_reach_targets_the_thread_has_cached() {
     );
 }
 
+/// Per-thread caches and the level table are keyed by generation numbers that no two trees
+/// share: one thread feeding the same target to two trees at different levels gets each
+/// tree's own decision, each time.
+#[test]
+fn two_trees_decide_the_same_target_by_their_own_levels() {
+    let (quiet, _, quiet_lines) = app_with_lines(LevelFilter::Warn);
+    let (verbose, _, verbose_lines) = app_with_lines(LevelFilter::Debug);
+    for round in 0..3 {
+        facade_record(
+            &quiet,
+            log::Level::Debug,
+            "app::db",
+            &format!("quiet {round}"),
+        );
+        facade_record(
+            &verbose,
+            log::Level::Debug,
+            "app::db",
+            &format!("verbose {round}"),
+        );
+    }
+    assert!(quiet_lines.lines().is_empty());
+    assert_eq!(
+        verbose_lines.lines(),
+        [
+            "DEBUG app.db - verbose 0",
+            "DEBUG app.db - verbose 1",
+            "DEBUG app.db - verbose 2"
+        ]
+    );
+}
+
 #[test]
 fn facade_records_keep_their_call_site_and_key_values() {
     let tree = LoggerTree::new();
