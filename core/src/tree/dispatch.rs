@@ -287,9 +287,8 @@ impl Shared {
     }
 
     /// Resolves `target`, remembers its route in this thread's cache and its level in the
-    /// tree's level table. Out of line and
-    /// cold, so that the cache hit above stays a small function (fewer registers saved per
-    /// call, disabled ones included).
+    /// tree's level table. Out of line and cold, so that the cache hit above stays a small
+    /// function (fewer registers saved per call, disabled ones included).
     #[cold]
     #[inline(never)]
     fn remember_route(

@@ -92,9 +92,9 @@ impl log::Log for LoggerTree {
 }
 
 impl LoggerTree {
-    /// The facade's `log` past the level table's check. A method of the tree,
-    /// taking what `log` took, so that `log` reaches it by a jump with its arguments still in
-    /// place and saves no register of its own.
+    /// The facade's `log` past the level table's check. A method of the tree, taking what
+    /// `log` took, so that `log` reaches it by a jump with its arguments still in place and
+    /// saves no register of its own.
     #[inline(never)]
     fn log_looked_up(&self, record: &log::Record<'_>) {
         self.shared.log_facade(record);
