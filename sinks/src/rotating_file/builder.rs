@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use logtree_core::{AtomicLevelFilter, Error, Formatter, LevelFilter};
+use logtree_core::{Error, Formatter, LevelFilter};
 use logtree_formatters::MillisecondFormatter;
 
 use super::clock::{Clock, SystemClock};
@@ -203,13 +203,12 @@ impl RotatingFileSinkBuilder {
             modes: self.modes,
         };
         let writer = registry::writer(&self.dir, &self.stem, settings)?;
-        Ok(RotatingFileSink {
+        Ok(RotatingFileSink::from_writer(
             writer,
-            level: AtomicLevelFilter::new(self.level),
-            formatter: self
-                .formatter
+            self.level,
+            self.formatter
                 .unwrap_or_else(|| Box::new(MillisecondFormatter::new())),
-        })
+        ))
     }
 }
 

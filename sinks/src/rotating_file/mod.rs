@@ -6,6 +6,7 @@ mod clock;
 mod create;
 mod current;
 mod flush;
+mod fork;
 mod naming;
 mod registry;
 mod roller;
@@ -18,6 +19,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use arc_swap::ArcSwapOption;
 use logtree_core::{AtomicLevelFilter, Error, Formatter, LevelFilter, Record, Sink, SinkId};
 
 pub use builder::{RotatingFileSinkBuilder, DEFAULT_BACKUP_COUNT, DEFAULT_DIR, DEFAULT_MAX_BYTES};
@@ -78,6 +80,11 @@ use writer::Writer;
 ///   second before the deletion come back with them. A file moved away keeps its lines;
 /// - errors of the background flusher are returned by the next `log` or `flush`.
 ///
+/// After `fork`, the child inherits nothing pending: the records the parent had buffered are
+/// the parent's to write, and the child's first use of the sink opens the file afresh for
+/// itself (an empty buffer, a flusher of its own). Each record is written once, by the process
+/// that logged it, and the child never waits for a lock a thread of the parent held.
+///
 /// Two sinks of one process on the same file share one writer (and must agree on its
 /// options); their identity ([`Sink::id`]) is the canonical path of the file at setup, so a
 /// logger never gets both. Each keeps its own formatter and level. Rotation across processes
@@ -98,9 +105,41 @@ use writer::Writer;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct RotatingFileSink {
+    /// The writer of the process that built the sink. Neither used nor dropped in a forked
+    /// child (see `fork.rs`): it holds the parent's pending records, and maybe locks that the
+    /// parent's threads held.
     writer: Arc<Writer>,
+    /// The fork generation `writer` belongs to.
+    born: u64,
+    /// In a forked child, the child's own writer of the same file, made at its first use.
+    child: ArcSwapOption<ChildWriter>,
     level: AtomicLevelFilter,
     formatter: Box<dyn Formatter>,
+}
+
+/// The writer a record goes to: borrowed (no reference count touched per record), or in a
+/// forked child, the child's own.
+enum WriterRef<'a> {
+    Born(&'a Writer),
+    Child(Arc<Writer>),
+}
+
+impl std::ops::Deref for WriterRef<'_> {
+    type Target = Writer;
+
+    #[inline]
+    fn deref(&self) -> &Writer {
+        match self {
+            WriterRef::Born(writer) => writer,
+            WriterRef::Child(writer) => writer,
+        }
+    }
+}
+
+/// A writer of a forked child, and the generation it belongs to (a grandchild makes its own).
+struct ChildWriter {
+    generation: u64,
+    writer: Arc<Writer>,
 }
 
 impl RotatingFileSink {
@@ -122,7 +161,52 @@ impl RotatingFileSink {
 
     /// The file written now (its date changes at midnight when rolling at midnight).
     pub fn path(&self) -> PathBuf {
-        self.writer.current_path()
+        match self.writer() {
+            Ok(writer) => writer.current_path(),
+            // A forked child that cannot open the file: where it was at setup.
+            Err(_) => PathBuf::from(self.writer.id().as_str()),
+        }
+    }
+
+    pub(crate) fn from_writer(
+        writer: Arc<Writer>,
+        level: LevelFilter,
+        formatter: Box<dyn Formatter>,
+    ) -> RotatingFileSink {
+        fork::watch();
+        RotatingFileSink {
+            writer,
+            born: fork::generation(),
+            child: ArcSwapOption::empty(),
+            level: AtomicLevelFilter::new(level),
+            formatter,
+        }
+    }
+
+    /// The writer of this process: the sink's own, or in a forked child one made for the
+    /// child (the same file, opened again, nothing pending).
+    #[inline]
+    fn writer(&self) -> Result<WriterRef<'_>, Error> {
+        let generation = fork::generation();
+        if generation == self.born {
+            return Ok(WriterRef::Born(&self.writer));
+        }
+        self.child_writer(generation).map(WriterRef::Child)
+    }
+
+    #[cold]
+    fn child_writer(&self, generation: u64) -> Result<Arc<Writer>, Error> {
+        if let Some(child) = &*self.child.load() {
+            if child.generation == generation {
+                return Ok(Arc::clone(&child.writer));
+            }
+        }
+        let writer = self.writer.reborn()?;
+        self.child.store(Some(Arc::new(ChildWriter {
+            generation,
+            writer: Arc::clone(&writer),
+        })));
+        Ok(writer)
     }
 
     /// Sets the sink's own level; records below it are skipped by this sink only.
@@ -158,7 +242,7 @@ impl Sink for RotatingFileSink {
     fn log(&self, record: &Record<'_>) -> Result<(), Error> {
         let mut line = LineBuffer::take();
         self.formatter.format(record, &mut line)?;
-        self.writer.write(&line, record.unix_time())
+        self.writer()?.write(&line, record.unix_time())
     }
 
     /// Writes buffered records to the file.
@@ -166,7 +250,7 @@ impl Sink for RotatingFileSink {
     /// # Errors
     /// A failed write, or an earlier failure of the background flusher.
     fn flush(&self) -> Result<(), Error> {
-        self.writer.flush()
+        self.writer()?.flush()
     }
 
     /// Flushes and stops the background flusher (a later buffered record restarts it).
@@ -174,6 +258,16 @@ impl Sink for RotatingFileSink {
     /// # Errors
     /// As [`flush`](Sink::flush).
     fn shutdown(&self) -> Result<(), Error> {
-        self.writer.shutdown()
+        self.writer()?.shutdown()
+    }
+}
+
+impl Drop for RotatingFileSink {
+    fn drop(&mut self) {
+        if fork::generation() != self.born {
+            // The parent's writer must not be dropped here: its drop writes what it buffered
+            // (the parent's records) and takes its locks. One more reference keeps it, unused.
+            std::mem::forget(Arc::clone(&self.writer));
+        }
     }
 }

@@ -9,14 +9,18 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use logtree_core::Error;
 
 use super::create::{create_dir_all, Modes};
+use super::fork;
 use super::writer::{Settings, Writer};
 
-/// Canonical `<dir>/<stem>` -> writer. Weak: a writer lives as long as some sink holds it. The
-/// key leaves the date out so that a sink set up after midnight still finds the writer that
-/// rolled into the new date.
-static WRITERS: Mutex<BTreeMap<PathBuf, Weak<Writer>>> = Mutex::new(BTreeMap::new());
+/// Canonical `<dir>/<stem>` -> writer, and the fork generation it was made in. Weak: a writer
+/// lives as long as some sink holds it. The key leaves the date out so that a sink set up
+/// after midnight still finds the writer that rolled into the new date. A forked child does
+/// not share its parent's writers (see `fork.rs`): their entries count as absent there.
+static WRITERS: Mutex<Writers> = Mutex::new(BTreeMap::new());
 
-fn lock() -> MutexGuard<'static, BTreeMap<PathBuf, Weak<Writer>>> {
+type Writers = BTreeMap<PathBuf, (u64, Weak<Writer>)>;
+
+fn lock() -> MutexGuard<'static, Writers> {
     WRITERS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -29,14 +33,19 @@ fn lock() -> MutexGuard<'static, BTreeMap<PathBuf, Weak<Writer>>> {
 pub(crate) fn writer(dir: &Path, stem: &str, settings: Settings) -> Result<Arc<Writer>, Error> {
     let dir = prepare_dir(dir, settings.modes)?;
     let key = dir.join(stem);
+    let generation = fork::generation();
     let mut writers = lock();
-    if let Some(existing) = writers.get(&key).and_then(Weak::upgrade) {
+    let existing = writers
+        .get(&key)
+        .filter(|(born, _)| *born == generation)
+        .and_then(|(_, writer)| writer.upgrade());
+    if let Some(existing) = existing {
         existing.check_settings(&settings)?;
         return Ok(existing);
     }
     let writer = Writer::create(dir, stem, settings)?;
-    writers.retain(|_, w| w.strong_count() > 0);
-    writers.insert(key, Arc::downgrade(&writer));
+    writers.retain(|_, (born, w)| *born == generation && w.strong_count() > 0);
+    writers.insert(key, (generation, Arc::downgrade(&writer)));
     Ok(writer)
 }
 

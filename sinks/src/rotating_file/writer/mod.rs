@@ -129,6 +129,15 @@ impl Writer {
         }))
     }
 
+    /// A writer of the same file for a forked child, with nothing pending (see `fork.rs`):
+    /// the child's one for this file if another sink made it already.
+    ///
+    /// # Errors
+    /// As [`super::RotatingFileSinkBuilder::build`]: the file cannot be opened again.
+    pub(crate) fn reborn(&self) -> Result<Arc<Writer>, Error> {
+        super::registry::writer(&self.dir, &self.stem, self.settings.clone())
+    }
+
     /// The canonical path of the file at setup: the identity of every sink sharing this writer.
     pub(crate) fn id(&self) -> &SinkId {
         &self.id
