@@ -127,6 +127,18 @@ pub enum Error {
         message: String,
     },
 
+    /// A sink dropped records it could not keep: more waited in memory than its documented
+    /// bound (a full disk, a writer falling behind, a daemon away). The count is exact.
+    #[error("{target}: {records} records dropped: {reason}")]
+    RecordsDropped {
+        /// The sink's destination.
+        target: String,
+        /// How many records were dropped since the last report.
+        records: u64,
+        /// Why.
+        reason: String,
+    },
+
     /// Another logger already owns the `log` facade, so `log::info!` cannot reach the tree.
     #[error("another logger is already installed for the `log` facade")]
     FacadeTaken,

@@ -16,4 +16,5 @@ pub mod log_dir;
 pub mod log_line;
 pub mod numbered;
 pub mod sinks;
+pub mod small_disk;
 pub mod trees;

@@ -38,6 +38,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use integration_tests::small_disk::nearly_full_disk;
+
 use integration_tests::child;
 use integration_tests::log_dir::read_oldest_first;
 use integration_tests::numbered::InOrder;
@@ -477,68 +479,10 @@ fn dev_full_available() -> bool {
     ok
 }
 
-/// A small tmpfs mounted for one test, unmounted when dropped (even when the test fails).
-struct SmallDisk {
-    path: PathBuf,
-}
-
-impl SmallDisk {
-    /// Mounts a tmpfs of `kib` KiB at `path`, or says why it cannot.
-    fn mount(path: &Path, kib: u32) -> Result<SmallDisk, String> {
-        fs::create_dir_all(path).unwrap();
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            return Err("mounting a small file system needs root".to_owned());
-        }
-        let output = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={kib}k,mode=0755"),
-                "tmpfs",
-            ])
-            .arg(path)
-            .output()
-            .map_err(|e| format!("cannot run mount: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "mount failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
-        Ok(SmallDisk {
-            path: path.to_owned(),
-        })
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.path).output();
-    }
-}
-
-/// A 256 KiB file system mounted below `root`, with a filler file taking 200 KiB of it (its
-/// path second: removing it frees the space); `None`, said with a `SKIPPED` note, where none
-/// can be mounted.
-fn nearly_full_disk(root: &Path) -> Option<(SmallDisk, PathBuf)> {
-    let disk = match SmallDisk::mount(&root.join("small"), 256) {
-        Ok(disk) => disk,
-        Err(why) => {
-            println!("SKIPPED: no small file system to fill ({why})");
-            return None;
-        }
-    };
-    let filler = disk.path.join("filler");
-    fs::write(&filler, vec![b'f'; 200 * 1024]).unwrap();
-    Some((disk, filler))
-}
-
 /// Fills a 256 KiB file system while logging (a filler file takes most of it), then frees
-/// it: every record whose call reported no error is in the file once, in order, every line
-/// whole (a write cut short by the full disk is cut back), and the records after the space
-/// returns all land.
+/// it: every record whose call reported no error (buffered: every record, the failed ones
+/// waited) is in the file once, in order, every line whole (a write cut short by the full disk
+/// is cut back), and the records after the space returns all land.
 fn full_disk_scenario(policy: FlushPolicy) {
     let root = tempfile::tempdir().unwrap();
     let Some((disk, filler)) = nearly_full_disk(root.path()) else {
@@ -558,15 +502,22 @@ fn full_disk_scenario(policy: FlushPolicy) {
     let mut kept = Vec::new();
     let mut failed = 0;
     let mut i = 0;
+    // Buffered records whose write failed wait (within a bound) for the disk to have room,
+    // so none is lost; written one by one, a record whose write failed is.
+    let (waits, failures) = match policy {
+        FlushPolicy::Buffered { .. } => (true, 5),
+        _ => (false, 50),
+    };
     // Until the disk is full and a good many records have failed (bounded: 1 MB of records
     // cannot fit in 56 KiB).
-    while failed < 50 {
+    while failed < failures {
         assert!(i < 10_000, "the disk never filled");
         let before = errors.len();
         app.info(format_args!("record {i:05} {padding}"));
-        if errors.len() == before {
+        if errors.len() == before || waits {
             kept.push(format!("record {i:05} {padding}"));
-        } else {
+        }
+        if errors.len() != before {
             failed += 1;
         }
         i += 1;
@@ -656,12 +607,19 @@ fn concurrent_full_disk_scenario(policy: FlushPolicy) {
                     let mut kept = Vec::new();
                     let mut failed = 0;
                     let mut i = 0;
-                    while i < MAX_EACH && failed < 20 {
+                    // Buffered records wait for room (within a bound) instead of being lost.
+                    let (waits, failures) = match policy {
+                        FlushPolicy::Buffered { .. } => (true, 2),
+                        _ => (false, 20),
+                    };
+                    while i < MAX_EACH && failed < failures {
                         let before = FAILED_HERE.with(|n| n.get());
                         app.info(format_args!("t{t} r{i:05} {padding}"));
-                        if FAILED_HERE.with(|n| n.get()) == before {
+                        let reported = FAILED_HERE.with(|n| n.get()) != before;
+                        if !reported || waits {
                             kept.push(i);
-                        } else {
+                        }
+                        if reported {
                             failed += 1;
                         }
                         i += 1;

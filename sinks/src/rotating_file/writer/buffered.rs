@@ -72,18 +72,23 @@ impl Writer {
             self.write_buffers(s)?;
             return self.write_now(s, line, deferred);
         };
-        let pushed = match own.push_locked(line, at, capacity, &view(s)) {
-            Some(pushed) => pushed,
+        let (pushed, written) = match own.push_locked(line, at, capacity, &view(s)) {
+            Some(pushed) => (pushed, Ok(())),
             None => {
-                self.write_buffers(s)?;
-                own.push_locked(line, at, capacity, &view(s))
-                    .expect("an emptied buffer takes any line shorter than its capacity")
+                // Even when this write fails, it takes the buffer's lines (they wait with the
+                // failed ones, within the bound): the line still goes in, and the failure is
+                // reported without losing it.
+                let written = self.write_buffers(s);
+                let pushed = own
+                    .push_locked(line, at, capacity, &view(s))
+                    .expect("an emptied buffer takes any line shorter than its capacity");
+                (pushed, written)
             }
         };
         if pushed == Buffered::First && !self.arm_timer(interval) {
-            return self.write_buffers(s);
+            return written.and(self.write_buffers(s));
         }
-        Ok(())
+        written
     }
 
     /// Makes sure the buffers are written within `interval`, starting the timer thread if
@@ -122,18 +127,21 @@ impl Writer {
 
     /// Writes the lines of a failed write, then every thread's lines, merged by record time.
     ///
+    /// Every thread's lines are taken even when the write fails: they then wait with the
+    /// failed ones (so that the buffer of a thread that ended is freed), within
+    /// [`PENDING_LIMIT`] bytes; past it the oldest are dropped and counted, and once writing
+    /// works again a line in the file says how many, before the lines that follow them
+    /// (and the count is returned as [`Error::RecordsDropped`]).
+    ///
     /// # Errors
-    /// A failed write: the lines not written are kept and written first next time (and no
-    /// thread's lines are taken while they cannot be written). A failed roll-over is returned
-    /// after everything is written.
+    /// A failed write: the lines not written are kept and written first next time. A failed
+    /// roll-over is returned after everything is written.
     pub(super) fn write_buffers(&self, s: &mut State) -> Result<(), Error> {
-        if !s.retry.is_empty() {
-            s.current.append(&self.dir, &s.retry)?;
-            s.retry.clear();
-        }
-        if s.threads.is_empty() {
+        if s.retry.is_empty() && s.threads.is_empty() && s.dropped == 0 {
             return Ok(());
         }
+        let mut deferred = None;
+        let notice = self.write_drop_notice(s);
         let mut runs = mem::take(&mut s.runs);
         runs.resize_with(s.threads.len(), Lines::default);
         let view = view(s);
@@ -147,19 +155,70 @@ impl Writer {
             index += 1;
             in_use
         });
-        let written = self.write_runs(s, &runs);
+        let written = match notice {
+            // The notice could not be written: nor can anything else now; all of it waits.
+            Err(err) => {
+                merged(&runs).for_each(|(at, line)| {
+                    s.retry.push(line, at);
+                });
+                Err(err)
+            }
+            Ok(()) if s.retry.is_empty() => self.write_runs(s, &runs, &mut deferred),
+            Ok(()) => {
+                // The lines of a failed write are older than any buffered one: first, in
+                // their order, then the buffered ones merged.
+                let retry = mem::take(&mut s.retry);
+                let lines = retry.iter().chain(merged(&runs));
+                let written = self.write_merged(s, lines, &mut deferred);
+                s.spare = retry;
+                s.spare.clear();
+                written
+            }
+        };
         for run in &mut runs {
             run.clear();
         }
         s.runs = runs;
-        written
+        let dropped = s.retry.drop_oldest(PENDING_LIMIT);
+        s.dropped += dropped;
+        written.and_then(|()| deferred.map_or(Ok(()), Err))
+    }
+
+    /// Writes the line that counts the records dropped since the last one, if any were: when
+    /// it is in the file, the count is reported (kept for the caller) and starts again.
+    fn write_drop_notice(&self, s: &mut State) -> Result<(), Error> {
+        if s.dropped == 0 {
+            return Ok(());
+        }
+        let line = drop_notice(s.dropped);
+        let mut deferred = None;
+        if self.settings.trigger.exceeded(s.current.size(), line.len()) {
+            keep_first(&mut deferred, self.roll(s));
+        }
+        s.current.append(&self.dir, line.as_bytes())?;
+        let report = Error::RecordsDropped {
+            target: s.current.path.display().to_string(),
+            records: mem::take(&mut s.dropped),
+            reason: format!(
+                "more than {PENDING_LIMIT} bytes of records waited for writes that failed; the oldest were dropped (a line in the file says how many)"
+            ),
+        };
+        if let Some(err) = deferred {
+            self.defer(s, err);
+        }
+        self.defer(s, report);
+        Ok(())
     }
 
     /// Writes the lines of `runs` in time order, rolling over between lines as each needs.
-    fn write_runs(&self, s: &mut State, runs: &[Lines]) -> Result<(), Error> {
-        let mut deferred = None;
+    fn write_runs(
+        &self,
+        s: &mut State,
+        runs: &[Lines],
+        deferred: &mut Option<Error>,
+    ) -> Result<(), Error> {
         let mut nonempty = runs.iter().filter(|run| !run.is_empty());
-        let written = match (nonempty.next(), nonempty.next()) {
+        match (nonempty.next(), nonempty.next()) {
             (None, _) => Ok(()),
             // One thread's lines that all fit: written as they are, without a copy.
             (Some(run), None)
@@ -169,34 +228,35 @@ impl Writer {
                     .holds(s.current.size(), run.bytes().len()) =>
             {
                 s.current.append(&self.dir, run.bytes()).inspect_err(|_| {
-                    s.retry.extend_from_slice(run.bytes());
+                    run.iter().for_each(|(at, line)| {
+                        s.retry.push(line, at);
+                    });
                 })
             }
-            _ => self.write_merged(s, merged(runs), &mut deferred),
-        };
-        written.and_then(|()| deferred.map_or(Ok(()), Err))
+            _ => self.write_merged(s, merged(runs), deferred),
+        }
     }
 
     /// Writes `lines` through `s.out`, rolling over before a line that does not fit. After a
-    /// failed write, the lines not written go to `s.retry`.
+    /// failed write, the lines not written go to `s.retry`, in order.
     fn write_merged<'a>(
         &self,
         s: &mut State,
-        mut lines: impl Iterator<Item = &'a [u8]>,
+        mut lines: impl Iterator<Item = (UnixTime, &'a [u8])>,
         deferred: &mut Option<Error>,
     ) -> Result<(), Error> {
         let mut failed = None;
-        for line in lines.by_ref() {
-            let size = s.current.size() + s.out.len() as u64;
+        for (at, line) in lines.by_ref() {
+            let size = s.current.size() + s.out.bytes().len() as u64;
             if self.settings.trigger.exceeded(size, line.len()) {
                 if let Err(err) = self.write_out(s) {
                     failed = Some(err);
-                    s.retry.extend_from_slice(line);
+                    s.retry.push(line, at);
                     break;
                 }
                 keep_first(deferred, self.roll(s));
             }
-            s.out.extend_from_slice(line);
+            s.out.push(line, at);
         }
         let failed = match failed {
             Some(err) => Some(err),
@@ -205,7 +265,9 @@ impl Writer {
         match failed {
             None => Ok(()),
             Some(err) => {
-                lines.for_each(|line| s.retry.extend_from_slice(line));
+                lines.for_each(|(at, line)| {
+                    s.retry.push(line, at);
+                });
                 Err(err)
             }
         }
@@ -213,13 +275,28 @@ impl Writer {
 
     /// Writes `s.out`; after a failed write its lines go to the front of `s.retry`.
     fn write_out(&self, s: &mut State) -> Result<(), Error> {
-        let written = s.current.append(&self.dir, &s.out);
+        let written = s.current.append(&self.dir, s.out.bytes());
         if written.is_err() {
-            s.retry.splice(0..0, s.out.iter().copied());
+            let mut retry = mem::take(&mut s.spare);
+            retry.clear();
+            s.out.iter().chain(s.retry.iter()).for_each(|(at, line)| {
+                retry.push(line, at);
+            });
+            s.spare = mem::replace(&mut s.retry, retry);
         }
         s.out.clear();
         written
     }
+}
+
+/// The most bytes of lines that wait for a failed write to be retried (a full disk, say),
+/// besides what the threads' buffers hold: past it the oldest are dropped and counted.
+pub(crate) const PENDING_LIMIT: usize = 1024 * 1024;
+
+/// The line that stands in the file for `count` dropped records.
+fn drop_notice(count: u64) -> String {
+    let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.3f");
+    format!("{now} - logtree - ERROR - logtree dropped {count} records (writes failed and more waited than the bound of {PENDING_LIMIT} bytes)\n")
 }
 
 /// The timer thread of a buffering writer, once started.

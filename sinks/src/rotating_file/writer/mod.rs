@@ -72,9 +72,14 @@ struct State {
     /// Storage swapped with the threads' buffers when their lines are taken.
     runs: Vec<Lines>,
     /// The merged lines of the threads, as they go to the file.
-    out: Vec<u8>,
-    /// Lines whose write failed, written first by the next flush.
-    retry: Vec<u8>,
+    out: Lines,
+    /// Lines whose write failed, written first by the next flush (at most
+    /// [`buffered::PENDING_LIMIT`] bytes: the oldest beyond are dropped and counted).
+    retry: Lines,
+    /// Storage for the next `retry`, so that retrying allocates nothing.
+    spare: Lines,
+    /// Records dropped from `retry` and not yet reported.
+    dropped: u64,
     next_date_change: Option<SystemTime>,
     /// Records stamped within it skip the check that the file is still at its path.
     check_window: Range<UnixTime>,
@@ -95,11 +100,11 @@ impl Writer {
         check_writable(&dir, &path)?;
         let mut current = Current::new(path, settings.modes);
         current.ensure_open(&dir)?;
-        let mut out = Vec::new();
+        let mut out = Lines::default();
         if let FlushPolicy::Buffered { capacity, .. } = settings.policy {
             // Reserved once here, so that merging the threads' lines rarely allocates (and an
             // impossible capacity is refused at setup).
-            out.try_reserve_exact(capacity)
+            out.try_reserve(capacity)
                 .map_err(|e| Error::InvalidOption {
                     option: "flush_policy".to_owned(),
                     reason: format!("cannot allocate a buffer of {capacity} bytes: {e}"),
@@ -111,7 +116,9 @@ impl Writer {
             threads: Vec::new(),
             runs: Vec::new(),
             out,
-            retry: Vec::new(),
+            retry: Lines::default(),
+            spare: Lines::default(),
+            dropped: 0,
             check_window: check_window(UnixTime::from(now)),
             pending: None,
         };

@@ -35,11 +35,19 @@ impl Lines {
     /// Appends a line; true when it is the first one (the buffer must be scheduled for
     /// writing).
     #[inline]
-    fn push(&mut self, line: &[u8], at: UnixTime) -> bool {
+    pub(super) fn push(&mut self, line: &[u8], at: UnixTime) -> bool {
         let first = self.bytes.is_empty();
         self.bytes.extend_from_slice(line);
         self.ends.push((at, self.bytes.len()));
         first
+    }
+
+    /// Reserves room for `bytes` bytes of lines at once.
+    pub(super) fn try_reserve(
+        &mut self,
+        bytes: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.bytes.try_reserve_exact(bytes)
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -59,6 +67,29 @@ impl Lines {
     pub(super) fn clear(&mut self) {
         self.bytes.clear();
         self.ends.clear();
+    }
+
+    /// The lines with their record times, in order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (UnixTime, &[u8])> {
+        (0..self.ends.len()).map(|i| self.line(i))
+    }
+
+    /// Removes the oldest lines until at most `limit` bytes remain; returns how many went.
+    pub(super) fn drop_oldest(&mut self, limit: usize) -> u64 {
+        let excess = self.bytes.len().saturating_sub(limit);
+        if excess == 0 {
+            return 0;
+        }
+        // The first line that ends past the excess is the first one kept.
+        let kept_from = self.ends.partition_point(|&(_, end)| end < excess);
+        let kept_from = (kept_from + 1).min(self.ends.len());
+        let cut = kept_from.checked_sub(1).map_or(0, |last| self.ends[last].1);
+        self.bytes.drain(..cut);
+        self.ends.drain(..kept_from);
+        for (_, end) in &mut self.ends {
+            *end -= cut;
+        }
+        kept_from as u64
     }
 }
 
@@ -230,7 +261,7 @@ pub(super) fn in_use(buffer: &Arc<ThreadBuffer>) -> bool {
 /// The run with the earliest next line gives lines as long as they come before the earliest
 /// next line of the others, which a heap keeps: a heap operation per switch between runs, not
 /// per line, and O(log runs) each, so that many threads merge as cheaply as a few.
-pub(super) fn merged(runs: &[Lines]) -> impl Iterator<Item = &[u8]> {
+pub(super) fn merged(runs: &[Lines]) -> impl Iterator<Item = (UnixTime, &[u8])> {
     // The next line of each run waiting, as (time, run): run order breaks ties.
     let mut waiting: BinaryHeap<Reverse<(UnixTime, usize)>> = runs
         .iter()
@@ -246,7 +277,7 @@ pub(super) fn merged(runs: &[Lines]) -> impl Iterator<Item = &[u8]> {
                 let first = waiting.peek().is_none_or(|Reverse(other)| (at, r) < *other);
                 if first {
                     next[r] += 1;
-                    return Some(runs[r].line(i).1);
+                    return Some(runs[r].line(i));
                 }
                 waiting.push(Reverse((at, r)));
             }
@@ -255,7 +286,7 @@ pub(super) fn merged(runs: &[Lines]) -> impl Iterator<Item = &[u8]> {
         let i = next[r];
         next[r] += 1;
         current = Some(r);
-        Some(runs[r].line(i).1)
+        Some(runs[r].line(i))
     })
 }
 
@@ -278,7 +309,7 @@ mod tests {
 
     fn merge(runs: &[Lines]) -> Vec<String> {
         merged(runs)
-            .map(|line| String::from_utf8_lossy(line).into_owned())
+            .map(|(_, line)| String::from_utf8_lossy(line).into_owned())
             .collect()
     }
 
@@ -347,6 +378,19 @@ mod tests {
                 proptest::prop_assert_eq!(keys, sorted);
             }
         }
+    }
+
+    #[test]
+    fn dropping_the_oldest_keeps_whole_newest_lines_within_the_limit() {
+        let mut lines = run(&[(1, "aaaa\n"), (2, "bb\n"), (3, "cccccc\n"), (4, "d\n")]);
+        assert_eq!(lines.drop_oldest(100), 0);
+        assert_eq!(lines.drop_oldest(9), 2, "5 + 3 bytes go, 7 + 2 stay");
+        assert_eq!(lines.bytes(), b"cccccc\nd\n");
+        let kept: Vec<_> = lines.iter().map(|(at, l)| (at, l.to_vec())).collect();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[1].1, b"d\n");
+        assert_eq!(lines.drop_oldest(0), 2);
+        assert!(lines.is_empty() && lines.bytes().is_empty());
     }
 
     #[test]

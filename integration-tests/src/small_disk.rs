@@ -1,0 +1,64 @@
+//! Small file systems to fill: a tmpfs mounted for one test (the tests run as root in CI).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A small tmpfs mounted for one test, unmounted when dropped (even when the test fails).
+pub struct SmallDisk {
+    /// Where it is mounted.
+    pub path: PathBuf,
+}
+
+impl SmallDisk {
+    /// Mounts a tmpfs of `kib` KiB at `path`, or says why it cannot.
+    pub fn mount(path: &Path, kib: u32) -> Result<SmallDisk, String> {
+        fs::create_dir_all(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return Err("mounting a small file system needs root".to_owned());
+        }
+        let output = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={kib}k,mode=0755"),
+                "tmpfs",
+            ])
+            .arg(path)
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "mount failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        Ok(SmallDisk {
+            path: path.to_owned(),
+        })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).output();
+    }
+}
+
+/// A 256 KiB file system mounted below `root`, with a filler file taking 200 KiB of it (its
+/// path second: removing it frees the space); `None`, said with a `SKIPPED` note, where none
+/// can be mounted.
+pub fn nearly_full_disk(root: &Path) -> Option<(SmallDisk, PathBuf)> {
+    let disk = match SmallDisk::mount(&root.join("small"), 256) {
+        Ok(disk) => disk,
+        Err(why) => {
+            println!("SKIPPED: no small file system to fill ({why})");
+            return None;
+        }
+    };
+    let filler = disk.path.join("filler");
+    fs::write(&filler, vec![b'f'; 200 * 1024]).unwrap();
+    Some((disk, filler))
+}
