@@ -86,8 +86,8 @@ impl RotatingFileSinkBuilder {
         self
     }
 
-    /// How many backups (`.1` … `.N`) to keep, 5 by default; `0` keeps none: a roll-over
-    /// removes the file and starts a new one.
+    /// How many backups (`.1` … `.N`) to keep, 5 by default; `0` never rolls over for size
+    /// (Python's rule: a roll-over with no backup to keep could only discard the file).
     pub fn backup_count(mut self, backup_count: u32) -> RotatingFileSinkBuilder {
         self.backup_count = backup_count;
         self
@@ -192,7 +192,12 @@ impl RotatingFileSinkBuilder {
         self.policy.validate()?;
         let settings = Settings {
             trigger: Trigger {
-                max_bytes: self.max_bytes,
+                // Python's rule: with no backup to keep, rolling over would discard the file.
+                max_bytes: if self.backup_count == 0 {
+                    0
+                } else {
+                    self.max_bytes
+                },
                 at_midnight: self.at_midnight,
             },
             roller: Roller {

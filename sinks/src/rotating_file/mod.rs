@@ -42,7 +42,8 @@ use writer::Writer;
 /// - A roll-over renames (never copies and truncates): `.N` is removed, `.1` … shift up, the
 ///   file becomes `.1`, a new file is created. Backups numbered above `backup_count` (left by
 ///   an earlier run with more) are removed, so at most `backup_count + 1` files per stem and
-///   date exist afterwards. `backup_count = 0` removes the file and starts a new one.
+///   date exist afterwards. `backup_count = 0`, like `max_bytes = 0`, never rolls over
+///   (Python's rule: no setting discards records the user did not ask to discard).
 /// - If a rename fails, the sink keeps appending to the current file and returns the error
 ///   (the tree reports it); the next record that does not fit tries again.
 /// - Missing directories are created; an existing file is appended to, and its size counts.

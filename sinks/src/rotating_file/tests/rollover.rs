@@ -1,4 +1,4 @@
-//! Roll-over points, backup shifting and deletion, `max_bytes = 0`, `backup_count = 0`, and
+//! Roll-over points, backup shifting and deletion, `max_bytes = 0`, `backup_count = 0` (never roll over), and
 //! a roll-over that cannot rename.
 
 use std::fs;
@@ -76,8 +76,11 @@ fn max_bytes_zero_never_rolls() {
     assert_eq!(all[&name_of(&sink.path())].len(), 100 * 1001);
 }
 
+/// Python's rule ("if either maxBytes or backupCount is zero, rollover never occurs"): with no
+/// backup to keep, a roll-over could only discard the file, and no setting discards records
+/// the user did not ask to discard. (Before: the file was removed and started afresh.)
 #[test]
-fn backup_count_zero_starts_the_file_afresh() {
+fn backup_count_zero_never_rolls_over() {
     for policy in policies() {
         let dir = tempfile::tempdir().unwrap();
         let sink = builder(dir.path(), "App")
@@ -92,7 +95,11 @@ fn backup_count_zero_starts_the_file_afresh() {
         sink.flush().unwrap();
         let all = files(dir.path());
         assert_eq!(all.len(), 1, "{policy:?}: {all:?}");
-        assert_eq!(all[&name_of(&sink.path())], "ef\ngh\n", "{policy:?}");
+        assert_eq!(
+            all[&name_of(&sink.path())],
+            "ab\ncd\nef\ngh\n",
+            "{policy:?}"
+        );
     }
 }
 
