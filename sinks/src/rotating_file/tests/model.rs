@@ -13,7 +13,8 @@ fn model(existing: &[u8], lines: &[Vec<u8>], max_bytes: u64, backup_count: u32) 
     let mut backups: Vec<Vec<u8>> = Vec::new();
     for line in lines {
         let would_pass = (current.len() + line.len()) as u64 > max_bytes;
-        if max_bytes != 0 && !current.is_empty() && would_pass {
+        // Either limit at zero: never roll over (Python's rule).
+        if max_bytes != 0 && backup_count != 0 && !current.is_empty() && would_pass {
             backups.insert(0, std::mem::take(&mut current));
             backups.truncate(backup_count as usize);
         }
