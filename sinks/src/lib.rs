@@ -65,7 +65,7 @@ mod rotating_file;
 pub use console::{ColorMode, ConsoleSink, ConsoleSinkBuilder, ConsoleStream};
 pub use rotating_file::validate_stem;
 pub use rotating_file::{
-    Clock, FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder, SystemClock,
+    Clock, FlushPolicy, Overflow, RotatingFileSink, RotatingFileSinkBuilder, SystemClock,
     DEFAULT_BACKUP_COUNT, DEFAULT_DIR, DEFAULT_MAX_BYTES,
 };
 #[cfg(unix)]

@@ -1,12 +1,13 @@
 //! Flush policies, and the timer thread that bounds how long a buffered record waits.
 
+use std::sync::atomic::{fence, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use logtree_core::Error;
 
-use super::writer::Writer;
+use super::writer::{Drained, Writer};
 
 /// When a [`RotatingFileSink`](super::RotatingFileSink) hands records to the operating system.
 ///
@@ -47,6 +48,40 @@ pub enum FlushPolicy {
         /// The longest a record waits in the buffer.
         interval: Duration,
     },
+    /// The log call only formats the record and copies it into its thread's buffer; a
+    /// background thread (one per file) does every write, roll-over and check, so a call
+    /// never waits for the disk. Records are written as soon as that thread gets to them
+    /// (within about a millisecond while records keep coming), in time order as with
+    /// [`Buffered`](FlushPolicy::Buffered), and on the same occasions (`flush`, shutdown,
+    /// drop, the end of the process).
+    ///
+    /// Memory is bounded: each thread's buffer holds at most `capacity` bytes. When the
+    /// writer falls behind (a slow disk) and a buffer is full, `overflow` decides: wait for
+    /// room ([`Overflow::Block`], the default: nothing is lost), or drop the record
+    /// ([`Overflow::Drop`]: the call never waits; the records dropped are counted, the count
+    /// is written into the file as a line of its own, `… logtree dropped 1234 records …`, and
+    /// reported as [`Error::RecordsDropped`]).
+    ///
+    /// A record of `capacity` bytes or more is written by the caller (after what is
+    /// buffered), as is the first record of each thread (which registers its buffer).
+    Background {
+        /// Size of each thread's buffer in bytes.
+        capacity: usize,
+        /// What a call does when its thread's buffer is full.
+        overflow: Overflow,
+    },
+}
+
+/// What a log call does under [`FlushPolicy::Background`] when its thread's buffer is full
+/// because the writer's thread fell behind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Overflow {
+    /// Wait until the writer's thread has taken the buffer's lines: nothing is lost.
+    #[default]
+    Block,
+    /// Drop the record and count it: the call never waits for the disk. The count is
+    /// written into the file and reported as [`Error::RecordsDropped`].
+    Drop,
 }
 
 impl FlushPolicy {
@@ -58,9 +93,28 @@ impl FlushPolicy {
         }
     }
 
+    /// [`FlushPolicy::Background`] with a 64 KiB buffer per thread that blocks when full.
+    pub const fn background() -> FlushPolicy {
+        FlushPolicy::Background {
+            capacity: 64 * 1024,
+            overflow: Overflow::Block,
+        }
+    }
+
+    /// Each thread's buffer size, for the policies that buffer.
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        match *self {
+            FlushPolicy::EveryRecord => None,
+            FlushPolicy::Buffered { capacity, .. } | FlushPolicy::Background { capacity, .. } => {
+                Some(capacity)
+            }
+        }
+    }
+
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let reason = match *self {
-            FlushPolicy::Buffered { capacity: 0, .. } => "the buffer capacity is 0",
+            FlushPolicy::Buffered { capacity: 0, .. }
+            | FlushPolicy::Background { capacity: 0, .. } => "the buffer capacity is 0",
             FlushPolicy::Buffered { interval, .. } if interval.is_zero() => {
                 "the flush interval is 0"
             }
@@ -81,27 +135,54 @@ pub(crate) struct Timer {
     thread: JoinHandle<()>,
 }
 
+/// How callers and a writer's background thread reach each other. One per writer, kept
+/// across the thread's stops and restarts, so that callers reach it without a lock.
 #[derive(Default)]
-struct Signal {
+pub(crate) struct Signal {
     state: Mutex<SignalState>,
     wake: Condvar,
+    /// Background writing: notified after each drain, for callers waiting for room.
+    drained: Condvar,
+    /// Background writing: [`BUSY`], [`NAPPING`] or [`IDLE`].
+    mode: AtomicU8,
 }
 
 #[derive(Default)]
 struct SignalState {
     /// When the oldest buffered record must be written.
     deadline: Option<Instant>,
+    /// Background writing: lines wait (a caller saw the thread asleep).
+    work: bool,
+    /// Background writing: how many times the thread took the buffers' lines (callers
+    /// waiting for room wait for this to change).
+    drains: u64,
     stop: bool,
 }
+
+/// What the background writer is doing, read by callers without a lock (see
+/// [`Timer::wake`]).
+const BUSY: u8 = 0;
+/// Waiting a little for lines to gather: woken when a buffer is half full.
+const NAPPING: u8 = 1;
+/// Waiting for any line: woken by the first line of a buffer.
+const IDLE: u8 = 2;
+
+/// How long the background writer lets lines gather after writing some: long enough that
+/// a write carries many lines, short enough that a record waits about a millisecond.
+const NAP: Duration = Duration::from_millis(1);
+/// How long it waits before trying a failed write again, and between checks of the file
+/// (a new date, the file deleted) while no records come.
+const IDLE_CHECK: Duration = Duration::from_millis(500);
 
 impl Signal {
     fn lock(&self) -> MutexGuard<'_, SignalState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Sets the deadline `interval` from now, unless one is set. An interval too long to
-    /// represent sets none: the buffer then waits for the other flushes.
-    fn arm_in(&self, interval: Duration) {
+    /// Makes sure the buffer is flushed within `interval`: sets the deadline `interval` from
+    /// now, unless one is set. An interval too long to represent sets none: the buffer then
+    /// waits for the other flushes.
+    pub(crate) fn arm_in(&self, interval: Duration) {
         let Some(deadline) = Instant::now().checked_add(interval) else {
             return;
         };
@@ -110,6 +191,79 @@ impl Signal {
             state.deadline = Some(deadline);
             self.wake.notify_one();
         }
+    }
+
+    /// Wakes the background writer for lines just buffered: the first of a buffer wakes it
+    /// when idle, a buffer half full when it lets lines gather. A fence and a relaxed load
+    /// when it is busy.
+    #[inline]
+    pub(crate) fn wake(&self, first: bool, half_full: bool) {
+        fence(Ordering::SeqCst);
+        let mode = self.mode.load(Ordering::Relaxed);
+        if (mode == IDLE && first) || (mode != BUSY && half_full) {
+            self.wake_now();
+        }
+    }
+
+    /// Waits until the background writer has taken the buffers' lines once more (a caller
+    /// whose buffer is full), at most `limit`.
+    pub(crate) fn wait_for_drain(&self, limit: Duration) {
+        let mut state = self.lock();
+        let seen = state.drains;
+        state.work = true;
+        self.wake.notify_one();
+        let deadline = Instant::now() + limit;
+        while state.drains == seen && !state.stop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            state = self
+                .drained
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Background writing: asks the thread to drain now.
+    fn wake_now(&self) {
+        let mut state = self.lock();
+        state.work = true;
+        self.wake.notify_one();
+    }
+
+    /// Background writing: one drain done; wakes the callers waiting for room.
+    fn drained(&self) {
+        self.lock().drains += 1;
+        self.drained.notify_all();
+    }
+
+    /// Background writing: sleeps until woken, `wait` passes, or the thread is stopped
+    /// (false).
+    fn sleep(&self, wait: Option<Duration>) -> bool {
+        let mut state = self.lock();
+        let deadline = wait.and_then(|wait| Instant::now().checked_add(wait));
+        while !state.work && !state.stop {
+            state = match deadline {
+                None => self
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    self.wake
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+        state.work = false;
+        !state.stop
     }
 
     /// Waits until the deadline passes (true) or the timer is stopped (false).
@@ -141,31 +295,64 @@ impl Signal {
 }
 
 impl Timer {
-    /// Starts the thread for `writer`.
-    pub(crate) fn spawn(writer: Weak<Writer>, interval: Duration) -> std::io::Result<Timer> {
-        let signal = Arc::new(Signal::default());
+    /// Starts the thread for `writer`: with [`FlushPolicy::Buffered`] it writes the buffers
+    /// `interval` after their first line; with [`FlushPolicy::Background`] it writes them as
+    /// lines come.
+    pub(crate) fn spawn(
+        writer: Weak<Writer>,
+        policy: FlushPolicy,
+        signal: &Arc<Signal>,
+    ) -> std::io::Result<Timer> {
+        signal.lock().stop = false;
+        let signal = Arc::clone(signal);
         let thread_signal = Arc::clone(&signal);
         let thread = thread::Builder::new()
             .name("logtree-flush".to_owned())
-            .spawn(move || {
-                while thread_signal.wait_due() {
+            .spawn(move || match policy {
+                FlushPolicy::Buffered { interval, .. } => {
+                    while thread_signal.wait_due() {
+                        let Some(writer) = writer.upgrade() else {
+                            return;
+                        };
+                        if writer.flush_on_timer() {
+                            // The write failed and the records are still buffered: try again
+                            // after another interval rather than wait for the next record.
+                            thread_signal.arm_in(interval);
+                        }
+                    }
+                }
+                FlushPolicy::Background { capacity, .. } => loop {
                     let Some(writer) = writer.upgrade() else {
                         return;
                     };
-                    if writer.flush_on_timer() {
-                        // The write failed and the records are still buffered: try again
-                        // after another interval rather than wait for the next record.
-                        thread_signal.arm_in(interval);
+                    let drained = writer.drain();
+                    thread_signal.drained();
+                    let (state, wait) = match drained {
+                        Drained::Failed => (IDLE, Some(IDLE_CHECK)),
+                        Drained::Wrote => (NAPPING, Some(NAP)),
+                        Drained::Nothing => (IDLE, Some(IDLE_CHECK)),
+                    };
+                    // Past this point a caller that buffers sees the thread asleep and wakes
+                    // it; lines buffered before it are seen here (both sides fence).
+                    thread_signal.mode.store(state, Ordering::SeqCst);
+                    fence(Ordering::SeqCst);
+                    let ready = if state == NAPPING {
+                        writer.buffered_at_least(capacity / 2)
+                    } else {
+                        drained != Drained::Failed && writer.buffered_at_least(1)
+                    };
+                    drop(writer);
+                    if !ready && !thread_signal.sleep(wait) {
+                        return;
                     }
-                }
+                    thread_signal.mode.store(BUSY, Ordering::SeqCst);
+                    if thread_signal.lock().stop {
+                        return;
+                    }
+                },
+                FlushPolicy::EveryRecord => {}
             })?;
         Ok(Timer { signal, thread })
-    }
-
-    /// Makes sure the buffer is flushed within `interval` (an earlier deadline already set
-    /// stays).
-    pub(crate) fn arm_in(&self, interval: Duration) {
-        self.signal.arm_in(interval);
     }
 
     /// Stops the thread and waits for it, unless called from the thread itself (its last
@@ -173,6 +360,7 @@ impl Timer {
     pub(crate) fn stop(self) {
         self.signal.lock().stop = true;
         self.signal.wake.notify_one();
+        self.signal.drained.notify_all();
         if self.thread.thread().id() != thread::current().id() {
             // The thread only flushes and returns; a panic there has nothing left to report.
             let _ = self.thread.join();

@@ -26,7 +26,7 @@ pub use builder::{RotatingFileSinkBuilder, DEFAULT_BACKUP_COUNT, DEFAULT_DIR, DE
 #[cfg(unix)]
 pub use builder::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE};
 pub use clock::{Clock, SystemClock};
-pub use flush::FlushPolicy;
+pub use flush::{FlushPolicy, Overflow};
 pub use naming::validate_stem;
 
 use crate::line_buffer::LineBuffer;

@@ -8,7 +8,7 @@ use super::*;
 
 #[test]
 fn a_deleted_directory_is_noticed_within_a_second_and_no_line_is_lost_with_it() {
-    for policy in policies() {
+    for policy in synchronous_policies() {
         let dir = tempfile::tempdir().unwrap();
         let logs = dir.path().join("logs");
         let sink = builder(&logs, "App").flush_policy(policy).build().unwrap();
@@ -46,7 +46,7 @@ fn a_deleted_directory_is_noticed_within_a_second_and_no_line_is_lost_with_it() 
 
 #[test]
 fn a_file_moved_away_keeps_its_lines_and_a_new_one_is_started() {
-    for policy in policies() {
+    for policy in synchronous_policies() {
         let dir = tempfile::tempdir().unwrap();
         let sink = builder(dir.path(), "App")
             .flush_policy(policy)

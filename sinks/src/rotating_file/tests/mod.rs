@@ -1,6 +1,7 @@
 //! Tests of the rotating file sink. Every directory is a `tempfile` one; nothing sleeps to
 //! synchronise (waits for the timer thread poll the file against a deadline).
 
+mod background;
 mod buffered;
 mod concurrency;
 mod failures;
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 use chrono::{Local, NaiveDate, TimeZone};
 use logtree_core::{write_args, Error, Formatter, Record, Sink};
 
-use super::{Clock, FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder};
+use super::{Clock, FlushPolicy, Overflow, RotatingFileSink, RotatingFileSinkBuilder};
 
 /// Writes the message and a newline only, so tests control each record's exact bytes.
 pub(super) struct Message;
@@ -160,12 +161,27 @@ pub(super) fn mode_of(path: &Path) -> u32 {
 }
 
 /// Both flush policies, with a buffer small enough to fill in tests.
-pub(super) fn policies() -> [FlushPolicy; 2] {
+/// The policies whose log call does the checks itself (a file deleted or moved, a new date),
+/// so that a test can see their outcome in the call's result.
+pub(super) fn synchronous_policies() -> [FlushPolicy; 2] {
+    let [every_record, buffered, ..] = policies();
+    [every_record, buffered]
+}
+
+pub(super) fn policies() -> [FlushPolicy; 4] {
     [
         FlushPolicy::EveryRecord,
         FlushPolicy::Buffered {
             capacity: 4096,
             interval: Duration::from_millis(50),
+        },
+        FlushPolicy::Background {
+            capacity: 4096,
+            overflow: Overflow::Block,
+        },
+        FlushPolicy::Background {
+            capacity: 4096,
+            overflow: Overflow::Drop,
         },
     ]
 }

@@ -83,7 +83,7 @@ fn a_symlink_at_the_log_files_name_fails_setup() {
 
 #[test]
 fn a_symlink_planted_after_setup_is_refused_when_the_file_is_reopened() {
-    for policy in policies() {
+    for policy in synchronous_policies() {
         let victims = Victims::new(&["config"]);
         let dir = tempfile::tempdir().unwrap();
         let sink = builder(dir.path(), "App")

@@ -6,8 +6,8 @@
 //! same lines as if every record had been written at once.
 
 use std::mem;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use logtree_core::{Error, UnixTime};
 
@@ -30,17 +30,15 @@ impl Writer {
 
     /// Finishes a line buffered without the lock: the first line of a buffer schedules it.
     pub(super) fn buffered(&self, buffered: Buffered) -> Result<(), Error> {
-        let (Buffered::First, FlushPolicy::Buffered { interval, .. }) =
-            (buffered, self.settings.policy)
-        else {
+        if buffered != Buffered::First {
             return Ok(());
-        };
-        if self.arm_timer(interval) {
+        }
+        if self.arm_timer() {
             return Ok(());
         }
         let mut s = self.exclusive();
         self.write_buffers(&mut s)?;
-        self.take_pending(&mut s).map_or(Ok(()), Err)
+        self.take_pending().map_or(Ok(()), Err)
     }
 
     /// Buffers `line` with the lock held: in this thread's buffer (registering it first),
@@ -55,7 +53,6 @@ impl Writer {
         line: &[u8],
         at: UnixTime,
         capacity: usize,
-        interval: Duration,
         deferred: &mut Option<Error>,
     ) -> Result<(), Error> {
         s.current.ensure_open(&self.dir)?;
@@ -85,29 +82,34 @@ impl Writer {
                 (pushed, written)
             }
         };
-        if pushed == Buffered::First && !self.arm_timer(interval) {
+        if pushed == Buffered::First && !self.arm_timer() {
             return written.and(self.write_buffers(s));
         }
         written
     }
 
-    /// Makes sure the buffers are written within `interval`, starting the timer thread if
-    /// need be. False when there is no thread to bound the wait (it could not be started):
-    /// the caller writes the buffers now instead.
-    fn arm_timer(&self, interval: Duration) -> bool {
+    /// Makes sure the buffers are written in time, starting the background thread if need
+    /// be: within the interval ([`FlushPolicy::Buffered`]), or as soon as it can
+    /// ([`FlushPolicy::Background`]). False when there is no thread to bound the wait (it
+    /// could not be started): the caller writes the buffers now instead.
+    fn arm_timer(&self) -> bool {
         let mut slot = self.timer_slot();
         if slot.timer.is_none() && !slot.failed {
-            match Timer::spawn(self.me.clone(), interval) {
+            match Timer::spawn(self.me.clone(), self.settings.policy, &self.signal) {
                 Ok(timer) => slot.timer = Some(timer),
                 Err(_) => slot.failed = true,
             }
         }
-        match &slot.timer {
-            Some(timer) => {
-                timer.arm_in(interval);
+        match (&slot.timer, self.settings.policy) {
+            (Some(_), FlushPolicy::Buffered { interval, .. }) => {
+                self.signal.arm_in(interval);
                 true
             }
-            None => false,
+            (Some(_), _) => {
+                self.signal.wake(true, false);
+                true
+            }
+            (None, _) => false,
         }
     }
 
@@ -121,7 +123,7 @@ impl Writer {
     }
 
     // Nothing panics while the lock is held.
-    fn timer_slot(&self) -> MutexGuard<'_, TimerSlot> {
+    pub(super) fn timer_slot(&self) -> MutexGuard<'_, TimerSlot> {
         self.timer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -137,6 +139,7 @@ impl Writer {
     /// A failed write: the lines not written are kept and written first next time. A failed
     /// roll-over is returned after everything is written.
     pub(super) fn write_buffers(&self, s: &mut State) -> Result<(), Error> {
+        s.dropped += self.overflowed.swap(0, Ordering::Relaxed);
         if s.retry.is_empty() && s.threads.is_empty() && s.dropped == 0 {
             return Ok(());
         }
@@ -200,13 +203,13 @@ impl Writer {
             target: s.current.path.display().to_string(),
             records: mem::take(&mut s.dropped),
             reason: format!(
-                "more than {PENDING_LIMIT} bytes of records waited for writes that failed; the oldest were dropped (a line in the file says how many)"
+                "more waited to be written than the bound allows (a writer behind with Overflow::Drop, or {PENDING_LIMIT} bytes of lines waiting for writes that failed); a line in the file says how many"
             ),
         };
         if let Some(err) = deferred {
-            self.defer(s, err);
+            self.defer(err);
         }
-        self.defer(s, report);
+        self.defer(report);
         Ok(())
     }
 
@@ -296,13 +299,13 @@ pub(crate) const PENDING_LIMIT: usize = 1024 * 1024;
 /// The line that stands in the file for `count` dropped records.
 fn drop_notice(count: u64) -> String {
     let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.3f");
-    format!("{now} - logtree - ERROR - logtree dropped {count} records (writes failed and more waited than the bound of {PENDING_LIMIT} bytes)\n")
+    format!("{now} - logtree - ERROR - logtree dropped {count} records (more waited to be written than the bound allows)\n")
 }
 
 /// The timer thread of a buffering writer, once started.
 #[derive(Default)]
 pub(super) struct TimerSlot {
-    timer: Option<Timer>,
+    pub(super) timer: Option<Timer>,
     /// The thread could not be started: buffers are written as soon as they hold a line.
     failed: bool,
 }

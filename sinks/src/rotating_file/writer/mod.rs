@@ -9,6 +9,7 @@
 //! there, a reopen, settling a failed write, a deferred error to return, writing the buffers.
 //! A line that cannot take its policy's way takes the exclusive way.
 
+mod background;
 mod buffered;
 mod thread_buffers;
 
@@ -17,7 +18,9 @@ use std::io;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::sync::{
+    Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak,
+};
 use std::time::{Duration, SystemTime};
 
 use logtree_core::{Error, SinkId, UnixTime};
@@ -25,10 +28,11 @@ use logtree_core::{Error, SinkId, UnixTime};
 use super::clock::Clock;
 use super::create::Modes;
 use super::current::{check_writable, Current, Shared};
-use super::flush::FlushPolicy;
+use super::flush::{FlushPolicy, Signal};
 use super::naming::{file_path, local_date};
 use super::roller::Roller;
 use super::trigger::Trigger;
+pub(crate) use background::Drained;
 use buffered::TimerSlot;
 use thread_buffers::{Lines, ThreadBuffer};
 
@@ -54,13 +58,23 @@ pub(crate) struct Writer {
     stem: String,
     settings: Settings,
     state: RwLock<State>,
-    /// Whether `State::pending` holds an error, read without the lock.
+    /// A failure no caller saw yet (from the background thread, or one of two at once): the
+    /// next `write` or `flush` returns it. Apart from the state, so that a caller that does
+    /// not write (background writing) never waits for a write under way to get it.
+    pending: Mutex<Option<Error>>,
+    /// Whether `pending` holds an error, read without its lock.
     has_pending: AtomicBool,
     /// Tells this writer's buffers apart in a thread's list of its buffers.
     key: u64,
-    /// The thread that writes the buffers in time (`FlushPolicy::Buffered` only). Apart from
-    /// the state, so that a thread scheduling its buffer never waits for a write under way.
+    /// The thread that writes the buffers in time (`FlushPolicy::Buffered` and
+    /// `Background`). Apart from the state, so that a thread scheduling its buffer never
+    /// waits for a write under way.
     timer: Mutex<TimerSlot>,
+    /// How callers reach that thread without a lock.
+    signal: Arc<Signal>,
+    /// Records dropped by callers whose buffer was full (`Overflow::Drop`), not yet counted
+    /// in the state.
+    overflowed: AtomicU64,
     /// Handed to the timer thread, which must not keep the writer alive.
     me: Weak<Writer>,
 }
@@ -83,9 +97,6 @@ struct State {
     next_date_change: Option<SystemTime>,
     /// Records stamped within it skip the check that the file is still at its path.
     check_window: Range<UnixTime>,
-    /// A failure no caller saw yet (from the timer thread, or one of two at once): the next
-    /// `write` or `flush` returns it.
-    pending: Option<Error>,
 }
 
 impl Writer {
@@ -101,7 +112,7 @@ impl Writer {
         let mut current = Current::new(path, settings.modes);
         current.ensure_open(&dir)?;
         let mut out = Lines::default();
-        if let FlushPolicy::Buffered { capacity, .. } = settings.policy {
+        if let Some(capacity) = settings.policy.capacity() {
             // Reserved once here, so that merging the threads' lines rarely allocates (and an
             // impossible capacity is refused at setup).
             out.try_reserve(capacity)
@@ -120,7 +131,6 @@ impl Writer {
             spare: Lines::default(),
             dropped: 0,
             check_window: check_window(UnixTime::from(now)),
-            pending: None,
         };
         static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
         Ok(Arc::new_cyclic(|me| Writer {
@@ -129,9 +139,12 @@ impl Writer {
             stem: stem.to_owned(),
             settings,
             state: RwLock::new(state),
+            pending: Mutex::new(None),
             has_pending: AtomicBool::new(false),
             key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
             timer: Mutex::default(),
+            signal: Arc::default(),
+            overflowed: AtomicU64::new(0),
             me: me.clone(),
         }))
     }
@@ -221,6 +234,9 @@ impl Writer {
                 }
                 self.write_exclusive(line, at)
             }
+            FlushPolicy::Background { capacity, overflow } => {
+                self.write_background(line, at, capacity, overflow)
+            }
         }
     }
 
@@ -237,7 +253,7 @@ impl Writer {
                     drop(s);
                     let mut s = self.exclusive();
                     s.current.settle(failure, line)?;
-                    return self.take_pending(&mut s).map_or(Ok(()), Err);
+                    return self.take_pending().map_or(Ok(()), Err);
                 }
             }
         }
@@ -260,17 +276,15 @@ impl Writer {
         }
         let written = match self.settings.policy {
             FlushPolicy::EveryRecord => self.write_now(s, line, &mut deferred),
-            FlushPolicy::Buffered { capacity, interval } => {
-                self.buffer_locked(s, line, at, capacity, interval, &mut deferred)
+            FlushPolicy::Buffered { capacity, .. } | FlushPolicy::Background { capacity, .. } => {
+                self.buffer_locked(s, line, at, capacity, &mut deferred)
             }
         };
         match written {
-            Ok(()) => deferred
-                .or_else(|| self.take_pending(s))
-                .map_or(Ok(()), Err),
+            Ok(()) => deferred.or_else(|| self.take_pending()).map_or(Ok(()), Err),
             Err(err) => {
                 if let Some(later) = deferred {
-                    self.defer(s, later);
+                    self.defer(later);
                 }
                 Err(err)
             }
@@ -291,19 +305,25 @@ impl Writer {
         s.current.append(&self.dir, line)
     }
 
-    /// Keeps `err` for the next `write` or `flush` to return.
-    fn defer(&self, s: &mut State, err: Error) {
-        s.pending.get_or_insert(err);
+    /// Keeps `err` for the next `write` or `flush` to return (the first of several).
+    fn defer(&self, err: Error) {
+        self.pending_slot().get_or_insert(err);
         self.has_pending.store(true, Ordering::Relaxed);
     }
 
     /// The error kept for the caller, if any.
-    fn take_pending(&self, s: &mut State) -> Option<Error> {
-        let pending = s.pending.take();
-        if pending.is_some() {
-            self.has_pending.store(false, Ordering::Relaxed);
+    fn take_pending(&self) -> Option<Error> {
+        if !self.has_pending.load(Ordering::Relaxed) {
+            return None;
         }
-        pending
+        let mut slot = self.pending_slot();
+        self.has_pending.store(false, Ordering::Relaxed);
+        slot.take()
+    }
+
+    // Nothing panics while the lock is held.
+    fn pending_slot(&self) -> MutexGuard<'_, Option<Error>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether local midnight passed since the file was opened (when rolling at midnight).
@@ -316,7 +336,7 @@ impl Writer {
     pub(crate) fn flush(&self) -> Result<(), Error> {
         let mut s = self.exclusive();
         self.write_buffers(&mut s)?;
-        self.take_pending(&mut s).map_or(Ok(()), Err)
+        self.take_pending().map_or(Ok(()), Err)
     }
 
     /// Flushes and stops the timer thread; a later buffered record starts a new one.
@@ -324,7 +344,7 @@ impl Writer {
         let result = {
             let mut s = self.exclusive();
             self.write_buffers(&mut s)
-                .and_then(|()| self.take_pending(&mut s).map_or(Ok(()), Err))
+                .and_then(|()| self.take_pending().map_or(Ok(()), Err))
         };
         // Outside the lock: the thread may be waiting for it.
         self.stop_timer();
@@ -335,7 +355,7 @@ impl Writer {
     pub(crate) fn flush_on_timer(&self) -> bool {
         let mut s = self.exclusive();
         if let Err(err) = self.write_buffers(&mut s) {
-            self.defer(&mut s, err);
+            self.defer(err);
         }
         !s.retry.is_empty()
     }
@@ -344,6 +364,13 @@ impl Writer {
     #[cfg(test)]
     pub(crate) fn thread_buffers(&self) -> usize {
         self.shared().threads.len()
+    }
+
+    /// Holds the writer's lock until the guard drops: the writer is stuck, as on a disk that
+    /// does not answer.
+    #[cfg(test)]
+    pub(crate) fn stall(&self) -> impl Sized + '_ {
+        self.exclusive()
     }
 
     /// Whether a failure waits to be returned (tests wait for the timer's with it).
@@ -375,7 +402,7 @@ impl Writer {
                 // Closes the file, and writes again what it got since the last check; that
                 // report follows the roll-over's.
                 if let Err(report) = s.current.check(&self.dir) {
-                    self.defer(s, report);
+                    self.defer(report);
                 }
             }
             return Err(err);

@@ -165,6 +165,38 @@ impl ThreadBuffer {
         Some(buffered(inner.lines.push(line, at)))
     }
 
+    /// Buffers `line` if it fits, whatever the view (background writing: the writer's thread
+    /// does every check); `None` when it does not fit. Also returns the bytes buffered after.
+    #[inline]
+    fn push_unchecked(
+        &self,
+        line: &[u8],
+        at: UnixTime,
+        capacity: usize,
+        clock: &dyn Clock,
+    ) -> Result<(Buffered, usize), Offered> {
+        let mut inner = self.lock();
+        // A new date is the caller's to start (under the writer's lock), so that the lines
+        // before it go to the old date's file.
+        if inner
+            .view
+            .next_date_change
+            .is_some_and(|change| clock.now() >= change)
+        {
+            return Err(Offered::NoBuffer);
+        }
+        if !fits(&inner.lines, line, capacity) {
+            return Err(Offered::Full);
+        }
+        let first = inner.lines.push(line, at);
+        Ok((buffered(first), inner.lines.bytes.len()))
+    }
+
+    /// How many bytes wait in the buffer.
+    pub(super) fn filled(&self) -> usize {
+        self.lock().lines.bytes.len()
+    }
+
     /// Buffers `line` if it fits (the writer's lock is held: no view to check), and refreshes
     /// the view.
     pub(super) fn push_locked(
@@ -226,6 +258,43 @@ pub(super) fn try_push(
     })
     .ok()
     .flatten()
+}
+
+/// What became of a line offered to this thread's buffer without the writer's lock and
+/// without a view (background writing).
+pub(super) enum Offered {
+    /// Buffered; with the bytes the buffer holds now.
+    Taken(Buffered, usize),
+    /// The buffer is full.
+    Full,
+    /// The thread has no buffer for this writer yet, its locals are torn down, or a new date
+    /// is due: the writer's lock is needed.
+    NoBuffer,
+}
+
+/// Offers `line` to this thread's buffer for the writer `key` (background writing): only a
+/// new date sends it to the writer's lock, every other check is the writer thread's.
+#[inline]
+pub(super) fn offer(
+    key: u64,
+    line: &[u8],
+    at: UnixTime,
+    capacity: usize,
+    clock: &dyn Clock,
+) -> Offered {
+    OWN.try_with(|own| {
+        let Ok(own) = own.try_borrow() else {
+            return Offered::NoBuffer;
+        };
+        let Some((_, buffer)) = own.iter().find(|(k, _)| *k == key) else {
+            return Offered::NoBuffer;
+        };
+        match buffer.push_unchecked(line, at, capacity, clock) {
+            Ok((buffered, filled)) => Offered::Taken(buffered, filled),
+            Err(other) => other,
+        }
+    })
+    .unwrap_or(Offered::NoBuffer)
 }
 
 /// This thread's buffer for the writer `key`, created with `create` (which registers it with
