@@ -339,3 +339,52 @@ fn memory_waiting_for_a_full_disk_is_bounded_and_what_is_dropped_is_counted() {
         "the count reported is the one in the file"
     );
 }
+
+/// Background writing in the process-wide tree: every record logged before
+/// `std::process::exit` (or a return from `main`) is in the file, each once, in order, although
+/// the writer's thread may not have reached them when the process ended.
+#[test]
+fn background_records_are_all_written_when_the_process_exits() {
+    const TEST: &str = "background_records_are_all_written_when_the_process_exits";
+    const RECORDS: usize = 200_000;
+    let scratch = tempfile::tempdir().unwrap();
+    if child::is_child(TEST) {
+        let dir = std::env::var("LOGTREE_TEST_DIR").unwrap();
+        let file = RotatingFileSink::builder("Exit")
+            .dir(dir)
+            .max_bytes(256 * 1024)
+            .backup_count(10_000)
+            .flush_policy(FlushPolicy::background())
+            .build()
+            .unwrap();
+        let app = LoggerTree::setup(
+            "app",
+            SetupOptions::new().level(LevelFilter::Info).sink(file),
+        )
+        .unwrap();
+        for i in 0..RECORDS {
+            app.info(format_args!("record {i:07}"));
+        }
+        std::process::exit(0);
+    }
+    let dir = scratch.path().join("logs");
+    let out = child::output_within(
+        child::command(TEST).env("LOGTREE_TEST_DIR", &dir),
+        scratch.path(),
+        Duration::from_secs(120),
+        "the exiting process",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let (lines, largest) = lines_and_largest(&dir, "Exit");
+    assert!(largest <= 256 * 1024);
+    let numbers: Vec<usize> = lines
+        .iter()
+        .map(|l| {
+            l.rsplit(" - ").next().unwrap()["record ".len()..]
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(numbers.len(), RECORDS, "every record written once");
+    assert!(numbers.iter().copied().eq(0..RECORDS), "in order");
+}

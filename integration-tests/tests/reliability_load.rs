@@ -36,7 +36,7 @@ use integration_tests::log_line::after_timestamp;
 use integration_tests::numbered::InOrder;
 use integration_tests::trees::{info_logger, Errors};
 use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
-use logtree_sinks::{FlushPolicy, RotatingFileSink};
+use logtree_sinks::{FlushPolicy, Overflow, RotatingFileSink};
 
 /// The child's log directory.
 const DIR: &str = "RELIABILITY_LOAD_DIR";
@@ -350,6 +350,29 @@ fn buffered_policy_keeps_each_record_exactly_once() {
         "buffered_policy_keeps_each_record_exactly_once",
         buffered(),
         Churn::None,
+    );
+}
+
+/// Background writing with a small buffer, so that callers often wait for the writer
+/// (`Overflow::Block`): nothing is lost, duplicated, torn or reordered.
+#[test]
+fn background_policy_keeps_each_record_exactly_once() {
+    run(
+        "background_policy_keeps_each_record_exactly_once",
+        FlushPolicy::Background {
+            capacity: 4 * 1024,
+            overflow: Overflow::Block,
+        },
+        Churn::None,
+    );
+}
+
+#[test]
+fn background_policy_with_levels_and_setups_changing() {
+    run(
+        "background_policy_with_levels_and_setups_changing",
+        FlushPolicy::background(),
+        Churn::Tree,
     );
 }
 

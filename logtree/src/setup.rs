@@ -273,6 +273,11 @@ impl Setup {
             {
                 *interval = wanted;
             }
+            if let (FlushPolicy::Background { overflow, .. }, Some(wanted)) =
+                (&mut policy, config.overflow)
+            {
+                *overflow = wanted;
+            }
             let mut file = RotatingFileSink::builder(
                 config
                     .file_stem

@@ -11,12 +11,12 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use super::size::parse_size;
-use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
+use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy, Overflow};
 
 use super::{Config, FormatSpec};
 
 /// Every key a configuration file may hold.
-pub const FILE_KEYS: [&str; 18] = [
+pub const FILE_KEYS: [&str; 19] = [
     "level",
     "root_level",
     "levels",
@@ -26,6 +26,7 @@ pub const FILE_KEYS: [&str; 18] = [
     "backup_count",
     "flush",
     "flush_interval_ms",
+    "overflow",
     "file",
     "console",
     "console_level",
@@ -51,6 +52,7 @@ struct FileConfig {
     backup_count: Option<u32>,
     flush: Option<Flush>,
     flush_interval_ms: Option<u64>,
+    overflow: Option<OverflowText>,
     file: Option<bool>,
     console: Option<bool>,
     console_level: Option<Level>,
@@ -178,6 +180,7 @@ impl FileConfig {
             backup_count: self.backup_count,
             flush: self.flush.map(|f| f.0),
             flush_interval: self.flush_interval_ms.map(Duration::from_millis),
+            overflow: self.overflow.map(|o| o.0),
             file: self.file,
             console: self.console,
             console_level: self.console_level.map(|l| l.0),
@@ -265,12 +268,26 @@ from_text!(
 from_text!(
     Flush,
     FlushPolicy,
-    "\"every-record\" or \"buffered\"",
+    "\"every-record\", \"buffered\" or \"background\"",
     |t| match t {
         "every-record" | "every_record" => Ok(FlushPolicy::EveryRecord),
         "buffered" => Ok(FlushPolicy::buffered()),
+        "background" => Ok(FlushPolicy::background()),
         other => Err(format!(
-            "{other:?} is not a flush policy: use \"every-record\" or \"buffered\""
+            "{other:?} is not a flush policy: use \"every-record\", \"buffered\" or \"background\""
+        )),
+    }
+);
+
+from_text!(
+    OverflowText,
+    Overflow,
+    "\"block\" or \"drop\"",
+    |t| match t {
+        "block" => Ok(Overflow::Block),
+        "drop" => Ok(Overflow::Drop),
+        other => Err(format!(
+            "{other:?} is not an overflow policy: use \"block\" or \"drop\""
         )),
     }
 );

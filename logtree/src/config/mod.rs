@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
-use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
+use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy, Overflow};
 
 use directives::parse_directives;
 pub use file::FILE_KEYS;
@@ -60,9 +60,12 @@ pub struct Config {
     pub max_size: Option<u64>,
     /// Number of numbered backups kept (key `backup_count`; default 5).
     pub backup_count: Option<u32>,
-    /// Flush policy of the file (key `flush`: `every-record`, or `buffered` for
-    /// [`FlushPolicy::buffered`]).
+    /// Flush policy of the file (key `flush`: `every-record`, `buffered` for
+    /// [`FlushPolicy::buffered`], or `background` for [`FlushPolicy::background`]).
     pub flush: Option<FlushPolicy>,
+    /// What a log call does when background writing falls behind and its buffer is full
+    /// (key `overflow`: `block`, the default, or `drop`); only with `flush = "background"`.
+    pub overflow: Option<Overflow>,
     /// Longest time a buffered record waits, replacing the interval of a buffered policy (key
     /// `flush_interval_ms`).
     pub flush_interval: Option<Duration>,
@@ -109,6 +112,7 @@ impl Config {
             backup_count,
             flush,
             flush_interval,
+            overflow,
             file,
             console,
             console_level,

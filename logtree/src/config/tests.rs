@@ -18,6 +18,7 @@ max_size = "10 MiB"
 backup_count = 9
 flush = "buffered"
 flush_interval_ms = 250
+overflow = "drop"
 file = false
 console = true
 console_level = "warn"
@@ -48,6 +49,7 @@ fn full_config() -> Config {
         backup_count: Some(9),
         flush: Some(FlushPolicy::buffered()),
         flush_interval: Some(Duration::from_millis(250)),
+        overflow: Some(logtree_sinks::Overflow::Drop),
         file: Some(false),
         console: Some(true),
         console_level: Some(LevelFilter::Warn),
@@ -79,6 +81,7 @@ fn every_key_is_read_from_json() {
     let json = r#"{
         "level": "debug", "root_level": "error", "dir": "/var/log/app", "file_stem": "Shop",
         "max_size": 10485760, "backup_count": 9, "flush": "buffered", "flush_interval_ms": 250,
+        "overflow": "drop",
         "file": false, "console": true, "console_level": "warn", "console_stream": "stderr", "color": "never",
         "format": "json", "console_format": "millisecond",
         "file_format": "{time} {level} {message}", "utc": true,
@@ -116,6 +119,20 @@ fn formats_and_flush_spellings() {
     assert_eq!(
         read("flush = \"every-record\"").flush,
         Some(FlushPolicy::EveryRecord)
+    );
+    assert_eq!(
+        read("flush = \"background\"").flush,
+        Some(FlushPolicy::background())
+    );
+    assert_eq!(
+        read("overflow = \"drop\"").overflow,
+        Some(logtree_sinks::Overflow::Drop)
+    );
+    assert_invalid(
+        Config::from_toml_str("flush = \"background\"\noverflow = \"spill\"", "t.toml"),
+        "t.toml",
+        Some("overflow"),
+        &["not an overflow policy", "line 2"],
     );
     assert_eq!(read("max_size = 0").max_size, Some(0));
     assert_eq!(read("max_size = \"1MB\"").max_size, Some(1_000_000));

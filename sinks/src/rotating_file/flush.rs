@@ -133,6 +133,8 @@ impl FlushPolicy {
 pub(crate) struct Timer {
     signal: Arc<Signal>,
     thread: JoinHandle<()>,
+    /// The start this thread belongs to (see `SignalState::epoch`).
+    epoch: u64,
 }
 
 /// How callers and a writer's background thread reach each other. One per writer, kept
@@ -156,7 +158,9 @@ struct SignalState {
     /// Background writing: how many times the thread took the buffers' lines (callers
     /// waiting for room wait for this to change).
     drains: u64,
-    stop: bool,
+    /// Bumped to stop the thread started under the previous value (a thread of a later start
+    /// keeps running: a record may restart the thread while the old one is being stopped).
+    epoch: u64,
 }
 
 /// What the background writer is doing, read by callers without a lock (see
@@ -213,7 +217,7 @@ impl Signal {
         state.work = true;
         self.wake.notify_one();
         let deadline = Instant::now() + limit;
-        while state.drains == seen && !state.stop {
+        while state.drains == seen {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return;
@@ -239,12 +243,12 @@ impl Signal {
         self.drained.notify_all();
     }
 
-    /// Background writing: sleeps until woken, `wait` passes, or the thread is stopped
-    /// (false).
-    fn sleep(&self, wait: Option<Duration>) -> bool {
+    /// Background writing: sleeps until woken, `wait` passes, or the thread of `epoch` is
+    /// stopped (false).
+    fn sleep(&self, wait: Option<Duration>, epoch: u64) -> bool {
         let mut state = self.lock();
         let deadline = wait.and_then(|wait| Instant::now().checked_add(wait));
-        while !state.work && !state.stop {
+        while !state.work && state.epoch == epoch {
             state = match deadline {
                 None => self
                     .wake
@@ -263,14 +267,14 @@ impl Signal {
             };
         }
         state.work = false;
-        !state.stop
+        state.epoch == epoch
     }
 
-    /// Waits until the deadline passes (true) or the timer is stopped (false).
-    fn wait_due(&self) -> bool {
+    /// Waits until the deadline passes (true) or the thread of `epoch` is stopped (false).
+    fn wait_due(&self, epoch: u64) -> bool {
         let mut state = self.lock();
         loop {
-            if state.stop {
+            if state.epoch != epoch {
                 return false;
             }
             state = match state.deadline {
@@ -303,14 +307,19 @@ impl Timer {
         policy: FlushPolicy,
         signal: &Arc<Signal>,
     ) -> std::io::Result<Timer> {
-        signal.lock().stop = false;
+        // A thread still running (being stopped) is superseded: it ends at its next look.
+        let epoch = {
+            let mut state = signal.lock();
+            state.epoch += 1;
+            state.epoch
+        };
         let signal = Arc::clone(signal);
         let thread_signal = Arc::clone(&signal);
         let thread = thread::Builder::new()
             .name("logtree-flush".to_owned())
             .spawn(move || match policy {
                 FlushPolicy::Buffered { interval, .. } => {
-                    while thread_signal.wait_due() {
+                    while thread_signal.wait_due(epoch) {
                         let Some(writer) = writer.upgrade() else {
                             return;
                         };
@@ -342,23 +351,32 @@ impl Timer {
                         drained != Drained::Failed && writer.buffered_at_least(1)
                     };
                     drop(writer);
-                    if !ready && !thread_signal.sleep(wait) {
+                    if !ready && !thread_signal.sleep(wait, epoch) {
                         return;
                     }
                     thread_signal.mode.store(BUSY, Ordering::SeqCst);
-                    if thread_signal.lock().stop {
+                    if thread_signal.lock().epoch != epoch {
                         return;
                     }
                 },
                 FlushPolicy::EveryRecord => {}
             })?;
-        Ok(Timer { signal, thread })
+        Ok(Timer {
+            signal,
+            thread,
+            epoch,
+        })
     }
 
     /// Stops the thread and waits for it, unless called from the thread itself (its last
     /// reference to the writer may be the one being dropped).
     pub(crate) fn stop(self) {
-        self.signal.lock().stop = true;
+        {
+            let mut state = self.signal.lock();
+            if state.epoch == self.epoch {
+                state.epoch += 1;
+            }
+        }
         self.signal.wake.notify_one();
         self.signal.drained.notify_all();
         if self.thread.thread().id() != thread::current().id() {
@@ -398,10 +416,10 @@ mod tests {
     fn a_signal_fires_once_its_deadline_passes_and_stops_on_request() {
         let signal = Signal::default();
         signal.arm_in(Duration::ZERO);
-        assert!(signal.wait_due());
+        assert!(signal.wait_due(0));
         signal.arm_in(Duration::MAX);
         assert_eq!(signal.lock().deadline, None, "too far to represent: never");
-        signal.lock().stop = true;
-        assert!(!signal.wait_due());
+        signal.lock().epoch = 1;
+        assert!(!signal.wait_due(0));
     }
 }

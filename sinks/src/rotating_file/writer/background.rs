@@ -72,7 +72,12 @@ impl Writer {
     /// [`Signal::wake`]: crate::rotating_file::flush::Signal::wake
     #[inline]
     fn wake_writer(&self, first: bool, half_full: bool) {
-        self.signal.wake(first, half_full);
+        if first {
+            // Starts the thread again if a shutdown stopped it (a lock once per drain).
+            self.arm_timer();
+        } else {
+            self.signal.wake(first, half_full);
+        }
     }
 
     /// Waits until the background thread has drained the buffers once more; false when

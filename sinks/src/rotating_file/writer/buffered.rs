@@ -92,7 +92,7 @@ impl Writer {
     /// be: within the interval ([`FlushPolicy::Buffered`]), or as soon as it can
     /// ([`FlushPolicy::Background`]). False when there is no thread to bound the wait (it
     /// could not be started): the caller writes the buffers now instead.
-    fn arm_timer(&self) -> bool {
+    pub(super) fn arm_timer(&self) -> bool {
         let mut slot = self.timer_slot();
         if slot.timer.is_none() && !slot.failed {
             match Timer::spawn(self.me.clone(), self.settings.policy, &self.signal) {
