@@ -5,13 +5,13 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use integration_tests::child;
 use integration_tests::trees::{collecting_tree, info_logger};
 use log::Log;
 use logtree_core::{
-    Error, LevelFilter, LoggerTree, MemorySink, Record, SetupOptions, Sink, SinkId,
+    Error, LevelFilter, LoggerTree, MemorySink, Record, SetupOptions, Sink, SinkId, UnixTime,
 };
 use logtree_sinks::RotatingFileSink;
 
@@ -370,4 +370,84 @@ fn the_last_resort_can_be_turned_off() {
         ["on by default"],
         "{stderr}"
     );
+}
+
+/// The bound the README states for the time of a record against the system clock.
+const CLOCK_BOUND_NANOS: i128 = 250;
+
+fn nanos_since_epoch(at: SystemTime) -> i128 {
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos() as i128)
+}
+
+/// What one thread saw of [`UnixTime::now`] over `span`: how often it went back, and how far
+/// it was at most ahead of and behind the system clock read just around it.
+#[derive(Debug, Default)]
+struct ClockSeen {
+    reads: u64,
+    backwards: u64,
+    most_back: i128,
+    most_ahead: i128,
+    most_behind: i128,
+}
+
+fn watch_the_clock(span: Duration) -> ClockSeen {
+    let mut seen = ClockSeen::default();
+    let mut last = 0i128;
+    let end = Instant::now() + span;
+    while Instant::now() < end {
+        for _ in 0..1_000 {
+            let before = nanos_since_epoch(SystemTime::now());
+            let stamp = nanos_since_epoch(UnixTime::now().to_system_time());
+            let after = nanos_since_epoch(SystemTime::now());
+            seen.reads += 1;
+            if stamp < last {
+                seen.backwards += 1;
+                seen.most_back = seen.most_back.max(last - stamp);
+            }
+            last = stamp;
+            seen.most_ahead = seen.most_ahead.max(stamp - after);
+            seen.most_behind = seen.most_behind.max(before - stamp);
+        }
+    }
+    seen
+}
+
+/// 22.11: within a thread, record times never go back, and they stay within the README's
+/// bound of the system clock (on x86-64 Linux they come from the TSC; elsewhere, or with
+/// `LOGTREE_CLOCK=system`, from the system clock itself).
+#[test]
+fn timestamps_of_a_thread_never_go_back_and_stay_within_the_stated_bound() {
+    let threads: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(|| watch_the_clock(Duration::from_millis(1_500))))
+        .collect();
+    for thread in threads {
+        let seen = thread.join().expect("a clock-watching thread");
+        assert!(seen.reads > 0);
+        assert_eq!(seen.backwards, 0, "{seen:?}");
+        assert!(seen.most_ahead <= CLOCK_BOUND_NANOS, "{seen:?}");
+        assert!(seen.most_behind <= CLOCK_BOUND_NANOS, "{seen:?}");
+    }
+    // Not vacuous: where the counter may be used, it was, and was not turned off.
+    let clocksource =
+        std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+            .unwrap_or_default();
+    if cfg!(all(target_arch = "x86_64", target_os = "linux"))
+        && clocksource.trim() == "tsc"
+        && cpu_flags_say_the_counter_is_steady()
+        && std::env::var_os("LOGTREE_CLOCK").is_none()
+    {
+        assert!(UnixTime::counter_in_use());
+    }
+}
+
+/// Whether the CPU says its time-stamp counter has a constant rate and never stops.
+fn cpu_flags_say_the_counter_is_steady() -> bool {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    info.lines()
+        .find(|line| line.starts_with("flags"))
+        .is_some_and(|line| {
+            let flags: Vec<&str> = line.split_whitespace().collect();
+            flags.contains(&"constant_tsc") && flags.contains(&"nonstop_tsc")
+        })
 }

@@ -52,10 +52,21 @@ impl UnixTime {
     #[inline]
     pub fn now() -> UnixTime {
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-        if let Some(now) = counter::now() {
-            return now;
-        }
+        return counter::now();
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         system_now()
+    }
+
+    /// Whether [`now`](Self::now) extrapolates from the CPU's time-stamp counter at the moment:
+    /// false where it never does (other platforms, a kernel that does not keep time with the
+    /// counter, `LOGTREE_CLOCK=system`), while the counter's rate is first measured (about a
+    /// millisecond), and once the counter failed to keep within its bound of the system clock
+    /// and was turned off for the rest of the process.
+    pub fn counter_in_use() -> bool {
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        return counter::in_use();
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        false
     }
 
     /// This instant plus `nanos`, below a second.
