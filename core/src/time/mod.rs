@@ -46,9 +46,12 @@ impl UnixTime {
     ///
     /// On x86-64 Linux, where the kernel keeps time with the CPU's time-stamp counter, it is
     /// extrapolated from that counter for up to a millisecond after each read of the system
-    /// clock, which cuts its cost from ~32 ns to ~10: it is then within a microsecond of the
-    /// system clock (~130 ns at most, measured here), not exactly equal to it.
-    /// `LOGTREE_CLOCK=system` in the environment turns this off.
+    /// clock, which cuts its cost from ~32 ns to ~10: it is then within 250 ns of the system
+    /// clock, not exactly equal to it, and, in each thread, never earlier than a time that
+    /// thread had before (unless the system clock itself is stepped back by more than a
+    /// millisecond). A counter that cannot keep that bound is turned off for the system clock
+    /// ([`counter_in_use`](Self::counter_in_use)). `LOGTREE_CLOCK=system` in the environment
+    /// turns it off too.
     #[inline]
     pub fn now() -> UnixTime {
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
