@@ -93,8 +93,10 @@ thread_local! {
 }
 
 /// The current time: from the counter where it is used, else from the system clock; never
-/// before a time this thread had already (but see [`MAX_HOLD_NANOS`]).
-#[inline]
+/// before a time this thread had already (but see [`MAX_HOLD_NANOS`]). Not inlined: in the
+/// record's construction it made the caller too large to be inlined in turn, and the record
+/// was then copied out of it (25 instructions a record).
+#[inline(never)]
 pub(super) fn now() -> UnixTime {
     ANCHOR
         .try_with(|anchor| {
@@ -224,6 +226,12 @@ fn from_system_clock(anchor: &Cell<Anchor>, floor: UnixTime) -> UnixTime {
 
 /// [`from_system_clock`] with the clock read already.
 fn held(anchor: &Cell<Anchor>, clock: UnixTime, floor: UnixTime) -> UnixTime {
+    // The usual case, and all there is where the counter is never used: a clock past the
+    // floor needs no hold, and an anchor already off needs no update (a floor in the past
+    // holds nothing).
+    if clock >= floor && anchor.get().rate == 0 {
+        return clock;
+    }
     let now = match nanos_between(clock, floor) {
         Some(behind) if behind <= MAX_HOLD_NANOS => floor,
         _ => clock,
