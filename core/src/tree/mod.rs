@@ -97,7 +97,8 @@ struct SetupState {
 }
 
 impl LoggerTree {
-    /// A new tree holding only the root logger, at level `Warn`, with no sinks.
+    /// A new tree holding only the root logger, at level `Warn`, with no sinks, and the last
+    /// resort on ([`set_last_resort`](Self::set_last_resort)).
     pub fn new() -> LoggerTree {
         let root = Arc::new(Node::new("", None, Some(LevelFilter::Warn)));
         let last_resort: Arc<dyn Sink> = Arc::new(last_resort::LastResort::new());
