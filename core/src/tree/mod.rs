@@ -10,6 +10,8 @@ mod logger;
 mod node;
 mod options;
 #[cfg(test)]
+mod refresh_prop;
+#[cfg(test)]
 mod tests;
 
 pub(crate) use dispatch::with_thread_info;

@@ -80,7 +80,10 @@ impl fmt::Debug for SetupOptions {
                     .sinks
                     .iter()
                     // `id` is the sink's code: a panic in it must not escape a `Debug`.
-                    .map(|s| Attached::new(Arc::clone(s)).map(|a| a.id).ok())
+                    .map(|s| {
+                        Attached::new(Arc::clone(s))
+                            .map_or_else(|_| "<id panicked>".to_owned(), |a| a.id.to_string())
+                    })
                     .collect::<Vec<_>>(),
             )
             .finish()
