@@ -249,10 +249,15 @@ fn held(anchor: &Cell<Anchor>, clock: UnixTime, floor: UnixTime) -> UnixTime {
 /// bound allows; a difference past [`MAX_HOLD_NANOS`] is a step of the clock, not an error of
 /// the counter.
 fn check_error(extrapolated: UnixTime, clock: UnixTime) {
-    let off = nanos_between(clock, extrapolated).or_else(|| nanos_between(extrapolated, clock));
-    if off.is_some_and(|off| off > VIOLATION_NANOS && off <= MAX_HOLD_NANOS) {
+    if misses_the_bound(extrapolated, clock) {
         RATE.store(UNUSABLE, Ordering::Relaxed);
     }
+}
+
+/// See [`check_error`].
+fn misses_the_bound(extrapolated: UnixTime, clock: UnixTime) -> bool {
+    let off = nanos_between(clock, extrapolated).or_else(|| nanos_between(extrapolated, clock));
+    off.is_some_and(|off| off > VIOLATION_NANOS && off <= MAX_HOLD_NANOS)
 }
 
 /// Once a second of the clock (in whichever thread gets there first), turns the counter off if
@@ -449,6 +454,21 @@ mod tests {
     fn a_clock_stepped_back_further_than_a_hold_is_followed() {
         let (anchor, now) = anchored(1_000, ONE, at(5, 0), at(6, 0));
         assert_eq!((anchor.ticks, now), (1_000, at(5, 0)));
+    }
+
+    #[test]
+    fn an_extrapolation_off_by_more_than_the_bound_turns_the_counter_off_but_a_step_does_not() {
+        let clock = at(5, 0);
+        assert!(!misses_the_bound(at(5, 300), clock), "within the bound");
+        assert!(
+            misses_the_bound(at(5, 400), clock),
+            "ahead (a rate gone wrong)"
+        );
+        assert!(misses_the_bound(at(4, 999_999_600), clock), "behind");
+        assert!(
+            !misses_the_bound(at(5, 2_000_000), clock),
+            "a step of the clock"
+        );
     }
 
     #[test]
