@@ -164,8 +164,10 @@ fn reanchor(anchor: &Cell<Anchor>) -> UnixTime {
     }
     if a.rate != 0 {
         let elapsed = nanos(ticks.wrapping_sub(a.ticks), a.rate);
-        // Only right after a window: an idle thread's extrapolation says little.
-        if elapsed < 2 * WINDOW_NANOS {
+        // Only right after a window (the healthy error is then at most two pairings and a
+        // quarter more than a window's rate error, 260 ns): an idle thread's extrapolation
+        // carries the rate's error over all its idle time.
+        if elapsed < WINDOW_NANOS + WINDOW_NANOS / 4 {
             check_error(a.time.plus_nanos(elapsed as u32), time);
         }
     }
