@@ -46,16 +46,30 @@ impl UnixTime {
     ///
     /// On x86-64 Linux, where the kernel keeps time with the CPU's time-stamp counter, it is
     /// extrapolated from that counter for up to a millisecond after each read of the system
-    /// clock, which cuts its cost from ~32 ns to ~10: it is then within a microsecond of the
-    /// system clock (~130 ns at most, measured here), not exactly equal to it.
-    /// `LOGTREE_CLOCK=system` in the environment turns this off.
+    /// clock, which cuts its cost from ~32 ns to ~10: it is then within 250 ns of the system
+    /// clock, not exactly equal to it, and, in each thread, never earlier than a time that
+    /// thread had before (unless the system clock itself is stepped back by more than a
+    /// millisecond). A counter that cannot keep that bound is turned off for the system clock
+    /// ([`counter_in_use`](Self::counter_in_use)). `LOGTREE_CLOCK=system` in the environment
+    /// turns it off too.
     #[inline]
     pub fn now() -> UnixTime {
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-        if let Some(now) = counter::now() {
-            return now;
-        }
+        return counter::now();
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         system_now()
+    }
+
+    /// Whether [`now`](Self::now) extrapolates from the CPU's time-stamp counter at the moment:
+    /// false where it never does (other platforms, a kernel that does not keep time with the
+    /// counter, `LOGTREE_CLOCK=system`), while the counter's rate is first measured (about a
+    /// millisecond), and once the counter failed to keep within its bound of the system clock
+    /// and was turned off for the rest of the process.
+    pub fn counter_in_use() -> bool {
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        return counter::in_use();
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        false
     }
 
     /// This instant plus `nanos`, below a second.

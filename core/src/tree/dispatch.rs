@@ -75,6 +75,8 @@ struct ThreadState {
     dispatching: Cell<bool>,
     routes: RefCell<[Option<CachedRoute>; THREAD_CACHE_SLOTS]>,
     next_slot: Cell<usize>,
+    /// How many trees had been dropped when `routes` was last emptied of them.
+    seen_dropped: Cell<u64>,
 }
 
 thread_local! {
@@ -84,6 +86,7 @@ thread_local! {
             dispatching: Cell::new(false),
             routes: RefCell::new([const { None }; THREAD_CACHE_SLOTS]),
             next_slot: Cell::new(0),
+            seen_dropped: Cell::new(0),
         }
     };
 }
@@ -113,6 +116,25 @@ pub(crate) fn dispatching_on_this_thread() -> bool {
     THREAD_STATE
         .try_with(|ts| ts.dispatching.get())
         .unwrap_or(false)
+}
+
+/// Empties this thread's route cache, when a tree was dropped (see `lifetime`).
+pub(crate) fn forget_routes_of_this_thread() {
+    let _ = THREAD_STATE.try_with(ThreadState::forget_routes);
+}
+
+impl ThreadState {
+    /// Empties the route cache (unless it is in use further up this thread's stack: then the
+    /// next miss does it).
+    fn forget_routes(&self) {
+        if let Ok(mut slots) = self.routes.try_borrow_mut() {
+            self.seen_dropped.set(super::lifetime::dropped_count());
+            // Taken out first: dropping a route may drop a sink, which runs its code.
+            let forgotten = std::mem::replace(&mut *slots, [const { None }; THREAD_CACHE_SLOTS]);
+            drop(slots);
+            drop(forgotten);
+        }
+    }
 }
 
 /// Clears the dispatching flag when the dispatch ends, even by a panic.
@@ -225,19 +247,19 @@ impl Shared {
     /// Hands a record to every sink it reaches whose own level lets it through.
     fn send(&self, sinks: &[Arc<dyn Sink>], record: &Record<'_>) {
         for sink in sinks {
-            if sink.level().allows(record.level()) {
-                // The error is reported from where the sink wrote it: moving the result out
-                // first (as `guarded` does) copied the error's bytes before looking at the
-                // tag, and that read of what the sink had just written stalled (~4% of a
-                // buffered record's time).
-                let logged = catch_unwind(AssertUnwindSafe(|| {
+            // `level` is the sink's code too: a panic in it is caught with one in `log`.
+            // The error is reported from where the sink wrote it: moving the result out first
+            // (as `guarded` does) copied the error's bytes before looking at the tag, and that
+            // read of what the sink had just written stalled (~4% of a buffered record's time).
+            let logged = catch_unwind(AssertUnwindSafe(|| {
+                if sink.level().allows(record.level()) {
                     if let Err(err) = sink.log(record) {
                         self.report(&err);
                     }
-                }));
-                if let Err(payload) = logged {
-                    self.report(&sink_panicked(&**sink, payload));
                 }
+            }));
+            if let Err(payload) = logged {
+                self.report(&sink_panicked(&**sink, payload));
             }
         }
     }
@@ -297,6 +319,9 @@ impl Shared {
         generation: u64,
         target: &str,
     ) -> (Arc<Route>, LevelFilter) {
+        if ts.seen_dropped.get() != super::lifetime::dropped_count() {
+            ts.forget_routes();
+        }
         let route = self.resolve(target);
         let level = route.node.effective_level();
         self.levels.insert(generation, target, level);
@@ -322,7 +347,7 @@ impl Shared {
         if let Some(route) = routes.routes.get(target) {
             return Arc::clone(route);
         }
-        let nodes = self.nodes.load();
+        let nodes = self.read_nodes();
         let name = target_to_name(target);
         let (name, start) = if validate_name(&name).is_ok() {
             let start: &str = &name;
@@ -336,6 +361,7 @@ impl Shared {
             .or_else(|| nodes.get(""))
             .map(Arc::clone)
             .expect("the root logger is created with the tree and never removed");
+        drop(nodes);
         let sinks = node.resolved.load_full();
         let route = Arc::new(Route { name, node, sinks });
         if routes.routes.len() < ROUTE_MAP_CAPACITY {
@@ -427,7 +453,7 @@ fn sink_panicked(sink: &dyn Sink, payload: Box<dyn Any + Send>) -> Error {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::node::Node;
+use super::node::{Attached, Node};
 use super::Shared;
 use crate::{Level, LevelFilter, Sink, SinkId};
 
@@ -51,7 +51,10 @@ impl Logger {
             (None, false) => Some(LevelFilter::Warn),
             (level, _) => level,
         };
-        self.shared.change(|_| self.node.set_level(level));
+        self.shared.change(|change| {
+            self.node.set_level(level);
+            change.refresh_below(&self.node);
+        });
     }
 
     /// The level that decides which records are created here: the own level, or the nearest
@@ -73,23 +76,39 @@ impl Logger {
 
     /// Sets whether records go on to the parent's sinks.
     pub fn set_propagate(&self, propagate: bool) {
-        self.shared.change(|_| self.node.set_propagate(propagate));
+        self.shared.change(|change| {
+            self.node.set_propagate(propagate);
+            change.refresh_below(&self.node);
+        });
     }
 
     /// Attaches a sink; returns false (and attaches nothing) when a sink with the same identity
-    /// is attached to this logger already.
+    /// is attached to this logger already, or when the sink's [`Sink::id`] panics (that is
+    /// reported to the tree's error handler as [`Error::SinkPanicked`](crate::Error)).
     pub fn add_sink(&self, sink: Arc<dyn Sink>) -> bool {
-        self.shared.change(|_| self.node.attach(sink))
+        let sink = match Attached::new(sink) {
+            Ok(sink) => sink,
+            Err(err) => {
+                self.shared.report(&err);
+                return false;
+            }
+        };
+        self.shared.change(|change| {
+            let added = self.node.attach(sink);
+            change.refresh_below(&self.node);
+            added
+        })
     }
 
     /// Detaches the sink with identity `id`; returns whether there was one.
     pub fn remove_sink(&self, id: &SinkId) -> bool {
-        self.shared.change(|_| {
-            let mut own = self.node.own_sinks();
-            let before = own.len();
-            own.retain(|a| &a.id != id);
-            own.len() != before
-        })
+        let removed = self.shared.change(|change| {
+            let removed = self.node.detach(id);
+            change.refresh_below(&self.node);
+            removed
+        });
+        // Dropped here, after the tree's locks: dropping a sink runs its code.
+        removed.is_some()
     }
 
     /// The identities of the sinks attached to this logger itself (not its ancestors').
@@ -99,7 +118,7 @@ impl Logger {
 
     /// The identities of every sink a record logged here reaches, nearest first.
     pub fn effective_sink_ids(&self) -> Vec<SinkId> {
-        self.node.resolved.load().iter().map(|s| s.id()).collect()
+        self.node.chain_ids()
     }
 
     /// The parent logger, `None` for the root.

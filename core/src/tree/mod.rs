@@ -3,17 +3,21 @@
 mod dispatch;
 mod exit;
 mod facade;
+mod last_resort;
 mod level_table;
+mod lifetime;
 mod logger;
 mod node;
 mod options;
+#[cfg(test)]
+mod refresh_prop;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use dispatch::with_thread_info;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use arc_swap::ArcSwap;
 use rustc_hash::FxHashMap;
@@ -26,7 +30,7 @@ use crate::name::{parent_name, target_to_name, validate_name};
 use crate::{Error, LevelFilter, Sink, SinkId};
 use dispatch::RouteMap;
 use level_table::LevelTable;
-use node::Node;
+use node::{Attached, Node};
 
 type NodeMap = FxHashMap<Box<str>, Arc<Node>>;
 
@@ -67,9 +71,10 @@ pub(crate) struct Shared {
     /// Target -> level filter, for deciding a disabled facade call first.
     levels: LevelTable,
     /// Serialises every change of structure, level or sinks.
-    setup: Mutex<NodeMap>,
-    /// Snapshot of the loggers for resolving targets without the setup lock.
-    nodes: ArcSwap<NodeMap>,
+    setup: Mutex<SetupState>,
+    /// Every logger by name. Written only under the setup lock, for as long as it takes to
+    /// insert the loggers a change created; read to resolve a target the caches miss.
+    nodes: RwLock<NodeMap>,
     /// Cache of target -> route, replaced on every change.
     routes: ArcSwap<RouteMap>,
     /// Replaced (after `routes` is) on every change by a number no tree has had: per-thread
@@ -81,20 +86,35 @@ pub(crate) struct Shared {
     drives_facade: AtomicBool,
     error_handler: RwLock<Arc<ErrorHandler>>,
     reentrant_dropped: AtomicU64,
+    /// Whether a record that reaches no sink goes to [`last_resort::LastResort`].
+    last_resort_on: AtomicBool,
+    last_resort: Arc<dyn Sink>,
+}
+
+/// What the setup lock guards besides the order of changes.
+struct SetupState {
+    /// How many loggers have each effective level (indexed by `LevelFilter as usize`): the
+    /// tree's most verbose level without visiting every logger.
+    per_level: [usize; 6],
 }
 
 impl LoggerTree {
-    /// A new tree holding only the root logger, at level `Warn`, with no sinks.
+    /// A new tree holding only the root logger, at level `Warn`, with no sinks, and the last
+    /// resort on ([`set_last_resort`](Self::set_last_resort)).
     pub fn new() -> LoggerTree {
         let root = Arc::new(Node::new("", None, Some(LevelFilter::Warn)));
+        let last_resort: Arc<dyn Sink> = Arc::new(last_resort::LastResort::new());
+        root.refresh(Some(&last_resort));
         let generation = next_generation();
         let mut nodes = NodeMap::default();
         nodes.insert("".into(), root);
+        let mut per_level = [0; 6];
+        per_level[LevelFilter::Warn as usize] = 1;
         let default_handler = StderrErrorHandler::default();
-        LoggerTree {
+        let tree = LoggerTree {
             shared: Arc::new(Shared {
-                nodes: ArcSwap::from_pointee(nodes.clone()),
-                setup: Mutex::new(nodes),
+                nodes: RwLock::new(nodes),
+                setup: Mutex::new(SetupState { per_level }),
                 routes: ArcSwap::from_pointee(RouteMap::new(generation)),
                 levels: LevelTable::new(),
                 generation: AtomicU64::new(generation),
@@ -104,8 +124,12 @@ impl LoggerTree {
                     default_handler.report(err)
                 })),
                 reentrant_dropped: AtomicU64::new(0),
+                last_resort_on: AtomicBool::new(true),
+                last_resort,
             }),
-        }
+        };
+        lifetime::register(&tree.shared);
+        tree
     }
 
     /// Creates the logger `name` (and any missing ancestor) or returns the existing one, then
@@ -130,16 +154,26 @@ impl LoggerTree {
         let name = &*target_to_name(name);
         validate_name(name)?;
         let (level, propagate, sinks) = opts.into_parts();
-        let node = self.shared.change(|nodes| {
-            let node = self.shared.get_or_create(nodes, name);
+        // Sinks are asked their identity before anything changes: a panic there fails the
+        // setup as a whole, outside the setup lock.
+        let sinks = sinks
+            .into_iter()
+            .map(Attached::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        let node = self.shared.change(|change| {
+            let node = change.get_or_create(name);
             if let Some(level) = level {
                 node.set_level(Some(level));
             }
             if let Some(propagate) = propagate {
                 node.set_propagate(propagate);
             }
+            let settings_given = level.is_some() || propagate.is_some() || !sinks.is_empty();
             for sink in sinks {
                 node.attach(sink);
+            }
+            if settings_given {
+                change.refresh_below(&node);
             }
             node
         });
@@ -157,20 +191,14 @@ impl LoggerTree {
 
     /// The root logger (the empty name).
     pub fn root(&self) -> Logger {
-        let root = self
-            .shared
-            .lock_setup()
-            .get("")
-            .cloned()
-            .expect("the root logger is created with the tree and never removed");
-        self.handle(root)
+        self.handle(self.shared.root_node())
     }
 
     /// The names of all loggers, sorted (the root is `""`).
     pub fn logger_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .shared
-            .lock_setup()
+            .read_nodes()
             .keys()
             .map(|k| k.to_string())
             .collect();
@@ -194,6 +222,33 @@ impl LoggerTree {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         *slot = Arc::new(handler);
+    }
+
+    /// Turns the last resort on or off. While it is on (the default, for every tree), a record
+    /// of `Warn` or above whose logger reaches no sink at all (none on the logger, none on the
+    /// ancestors it propagates to) is written to stderr as its bare message on a line of its
+    /// own, as Python's `logging.lastResort` does, instead of vanishing. Control characters of
+    /// the message are escaped (`\n`), so that it cannot forge lines. A logger with any sink
+    /// (even one whose own level refuses the record) never reaches the last resort.
+    ///
+    /// ```
+    /// use logtree_core::LoggerTree;
+    /// let tree = LoggerTree::new();
+    /// assert!(tree.last_resort());
+    /// tree.set_last_resort(false); // records that reach no sink are dropped silently
+    /// assert!(!tree.last_resort());
+    /// ```
+    pub fn set_last_resort(&self, on: bool) {
+        let shared = &self.shared;
+        shared.change(|change| {
+            shared.last_resort_on.store(on, Ordering::Relaxed);
+            change.refresh_below(&shared.root_node());
+        });
+    }
+
+    /// Whether the last resort is on ([`set_last_resort`](Self::set_last_resort)).
+    pub fn last_resort(&self) -> bool {
+        self.shared.last_resort_on.load(Ordering::Relaxed)
     }
 
     /// How many records were logged from inside a sink or the error handler while that thread
@@ -249,30 +304,54 @@ fn next_generation() -> u64 {
 }
 
 impl Shared {
-    fn lock_setup(&self) -> MutexGuard<'_, NodeMap> {
-        // Changes under this lock leave the map consistent at every step: poisoning carries no
-        // meaning here.
+    fn lock_setup(&self) -> MutexGuard<'_, SetupState> {
+        // Changes under this lock leave the tree consistent at every step: poisoning carries
+        // no meaning here.
         self.setup.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Applies a change under the setup lock, then recomputes what the hot path reads.
-    pub(crate) fn change<R>(&self, f: impl FnOnce(&mut NodeMap) -> R) -> R {
-        let mut nodes = self.lock_setup();
-        let before = nodes.len();
-        let result = f(&mut nodes);
-        // Refresh before publishing: a logger must not take records before it has its level
-        // and sinks.
-        let mut max = LevelFilter::Off;
-        for node in nodes.values() {
-            max = max.most_verbose(node.refresh());
+    fn read_nodes(&self) -> RwLockReadGuard<'_, NodeMap> {
+        // Only whole inserts happen under the write lock.
+        self.nodes.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn root_node(&self) -> Arc<Node> {
+        self.read_nodes()
+            .get("")
+            .cloned()
+            .expect("the root logger is created with the tree and never removed")
+    }
+
+    /// The tree's last resort, when it is on.
+    fn last_resort_sink(&self) -> Option<&Arc<dyn Sink>> {
+        self.last_resort_on
+            .load(Ordering::Relaxed)
+            .then_some(&self.last_resort)
+    }
+
+    /// Applies a change under the setup lock, then recomputes what the hot path reads. The
+    /// work is that of the loggers the change touches (see [`Change`]), never of the whole
+    /// tree: creating loggers by the thousand stays linear.
+    pub(crate) fn change<R>(&self, f: impl FnOnce(&mut Change<'_>) -> R) -> R {
+        let mut state = self.lock_setup();
+        let mut change = Change {
+            shared: self,
+            state: &mut state,
+            created: Vec::new(),
+        };
+        let result = f(&mut change);
+        // Publish new loggers only now, refreshed: a logger must not take records before it
+        // has its level and sinks.
+        let created = std::mem::take(&mut change.created);
+        if !created.is_empty() {
+            let mut nodes = self.nodes.write().unwrap_or_else(PoisonError::into_inner);
+            nodes.extend(created);
         }
-        if nodes.len() != before {
-            self.nodes.store(Arc::new(nodes.clone()));
-        }
-        // Routes hold sinks as they were: every change starts a new generation of routes.
-        let generation = next_generation();
-        self.routes.store(Arc::new(RouteMap::new(generation)));
-        self.generation.store(generation, Ordering::Release);
+        let max = (0..state.per_level.len())
+            .find(|&level| state.per_level[level] > 0)
+            .and_then(|level| LevelFilter::from_u8(level as u8))
+            .unwrap_or(LevelFilter::Off);
+        self.new_generation();
         self.max_level.store(max as u8, Ordering::Relaxed);
         if self.drives_facade.load(Ordering::Relaxed) {
             log::set_max_level(max.into());
@@ -280,19 +359,18 @@ impl Shared {
         result
     }
 
-    fn get_or_create(&self, nodes: &mut NodeMap, name: &str) -> Arc<Node> {
-        if let Some(node) = nodes.get(name) {
-            return Arc::clone(node);
-        }
-        let parent = parent_name(name).map(|parent| self.get_or_create(nodes, parent));
-        let node = Arc::new(Node::new(name, parent, None));
-        nodes.insert(name.into(), Arc::clone(&node));
-        node
+    /// Starts a new generation of routes: every cached route (shared, per thread, in the
+    /// level table) is resolved again. Routes hold sinks as they were: every change needs it.
+    fn new_generation(&self) {
+        let generation = next_generation();
+        self.routes.store(Arc::new(RouteMap::new(generation)));
+        self.generation.store(generation, Ordering::Release);
     }
 
     /// Every distinct sink of the tree, each once.
     fn all_sinks(&self) -> Vec<Arc<dyn Sink>> {
-        let nodes = self.lock_setup();
+        // Not the setup lock: the panic hook comes here, maybe from a thread that holds it.
+        let nodes = self.read_nodes();
         let mut seen: Vec<SinkId> = Vec::new();
         let mut sinks = Vec::new();
         for node in nodes.values() {
@@ -320,11 +398,58 @@ impl Shared {
     }
 }
 
+/// A change in progress, under the setup lock: creates loggers and refreshes the derived
+/// fields of those whose settings it changed, and of the loggers below them.
+pub(crate) struct Change<'a> {
+    shared: &'a Shared,
+    state: &'a mut SetupState,
+    /// Loggers made by this change, published when it ends.
+    created: Vec<(Box<str>, Arc<Node>)>,
+}
+
+impl Change<'_> {
+    /// The logger `name`, created with any missing ancestor. A new logger has no settings of
+    /// its own, so only it needs its derived fields (its parent's, in effect).
+    pub(crate) fn get_or_create(&mut self, name: &str) -> Arc<Node> {
+        if let Some(node) = self.find(name) {
+            return node;
+        }
+        let parent = parent_name(name).map(|parent| self.get_or_create(parent));
+        let node = Arc::new(Node::new(name, parent.clone(), None));
+        if let Some(parent) = parent {
+            parent.add_child(&node);
+        }
+        let effective = node.refresh(self.shared.last_resort_sink());
+        self.state.per_level[effective as usize] += 1;
+        self.created.push((name.into(), Arc::clone(&node)));
+        node
+    }
+
+    fn find(&self, name: &str) -> Option<Arc<Node>> {
+        self.created
+            .iter()
+            .find(|(created, _)| &**created == name)
+            .map(|(_, node)| Arc::clone(node))
+            .or_else(|| self.shared.read_nodes().get(name).cloned())
+    }
+
+    /// Refreshes `node` and every logger below it, after a change of its settings.
+    pub(crate) fn refresh_below(&mut self, node: &Arc<Node>) {
+        let per_level = &mut self.state.per_level;
+        node.refresh_subtree(self.shared.last_resort_sink(), |before, after| {
+            per_level[before as usize] -= 1;
+            per_level[after as usize] += 1;
+        });
+    }
+}
+
 impl Drop for Shared {
     fn drop(&mut self) {
         // Buffering sinks may live on in other handles; what this tree gave them is flushed now.
         if let Err(err) = self.for_each_sink(|sink| sink.shutdown()) {
             self.report(&err);
         }
+        // What threads' route caches hold of this tree goes too (see `lifetime`).
+        lifetime::forget();
     }
 }

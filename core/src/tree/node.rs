@@ -1,11 +1,12 @@
 //! One logger's state inside the tree.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use arc_swap::ArcSwap;
 
-use crate::{Level, LevelFilter, Sink, SinkId};
+use crate::{Error, Level, LevelFilter, Sink, SinkId};
 
 /// The level of a logger that has none of its own.
 const UNSET: u8 = u8::MAX;
@@ -17,11 +18,28 @@ pub(crate) struct Attached {
     pub(crate) sink: Arc<dyn Sink>,
 }
 
+impl Attached {
+    /// Reads the identity of `sink`, which is user code: a panic in it is an error, so that it
+    /// never unwinds through the tree's locks.
+    pub(crate) fn new(sink: Arc<dyn Sink>) -> Result<Attached, Error> {
+        match catch_unwind(AssertUnwindSafe(|| sink.id())) {
+            Ok(id) => Ok(Attached { id, sink }),
+            Err(payload) => Err(Error::SinkPanicked {
+                sink: "<unknown: its id() panicked>".to_owned(),
+                message: super::dispatch::panic_message(payload.as_ref()),
+            }),
+        }
+    }
+}
+
 /// A logger. The tree mutates it only while holding its setup lock and then recomputes the
-/// derived fields (`effective`, `resolved`), which the hot path reads without a lock.
+/// derived fields (`effective`, `chain`, `resolved`) of it and the loggers below it, which the
+/// hot path reads without a lock.
 pub(crate) struct Node {
     pub(crate) name: Box<str>,
     pub(crate) parent: Option<Arc<Node>>,
+    /// Weak: a child holds its parent, and the tree holds both.
+    children: Mutex<Vec<Weak<Node>>>,
     level: AtomicU8,
     propagate: AtomicBool,
     own_sinks: Mutex<Vec<Attached>>,
@@ -29,6 +47,9 @@ pub(crate) struct Node {
     effective: AtomicU8,
     /// Derived: the sinks a record logged here reaches (own, then the parents' while
     /// `propagate` holds), each identity once, nearest first.
+    chain: ArcSwap<Vec<Attached>>,
+    /// Derived: what the hot path hands records to: the sinks of `chain`, or the tree's last
+    /// resort when `chain` is empty and the tree has one.
     pub(crate) resolved: ArcSwap<Vec<Arc<dyn Sink>>>,
 }
 
@@ -37,10 +58,12 @@ impl Node {
         Node {
             name: name.into(),
             parent,
+            children: Mutex::new(Vec::new()),
             level: AtomicU8::new(level.map_or(UNSET, |l| l as u8)),
             propagate: AtomicBool::new(true),
             own_sinks: Mutex::new(Vec::new()),
             effective: AtomicU8::new(level.unwrap_or(LevelFilter::Warn) as u8),
+            chain: ArcSwap::from_pointee(Vec::new()),
             resolved: ArcSwap::from_pointee(Vec::new()),
         }
     }
@@ -73,49 +96,99 @@ impl Node {
     }
 
     pub(crate) fn own_sinks(&self) -> MutexGuard<'_, Vec<Attached>> {
-        // The list is only pushed to; a panic elsewhere cannot leave it half-written.
+        // The list is changed by a push or a `retain` that drops nothing inside (see
+        // `detach`): a panic elsewhere cannot leave it half-written.
         self.own_sinks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The identities of the sinks a record logged here reaches, nearest first.
+    pub(crate) fn chain_ids(&self) -> Vec<SinkId> {
+        self.chain.load().iter().map(|a| a.id.clone()).collect()
+    }
+
     /// Adds `sink` unless a sink with its identity is attached here already.
-    pub(crate) fn attach(&self, sink: Arc<dyn Sink>) -> bool {
-        let id = sink.id();
+    pub(crate) fn attach(&self, sink: Attached) -> bool {
         let mut own = self.own_sinks();
-        if own.iter().any(|a| a.id == id) {
+        if own.iter().any(|a| a.id == sink.id) {
             return false;
         }
-        own.push(Attached { id, sink });
+        own.push(sink);
         true
     }
 
-    fn ancestors_and_self(&self) -> impl Iterator<Item = &Node> {
-        std::iter::successors(Some(self), |n| n.parent.as_deref())
+    /// Takes the sink with identity `id` off this logger and hands it back, so that the caller
+    /// drops it (user code) outside this logger's lock.
+    pub(crate) fn detach(&self, id: &SinkId) -> Option<Attached> {
+        let mut own = self.own_sinks();
+        let at = own.iter().position(|a| &a.id == id)?;
+        Some(own.remove(at))
     }
 
-    /// Recomputes the derived fields from this logger's and its ancestors' settings; returns
-    /// the effective level. Called with the tree's setup lock held.
-    pub(crate) fn refresh(&self) -> LevelFilter {
+    pub(crate) fn add_child(&self, child: &Arc<Node>) {
+        self.children
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::downgrade(child));
+    }
+
+    fn children(&self) -> Vec<Arc<Node>> {
+        self.children
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect()
+    }
+
+    /// Recomputes the derived fields of this logger and of every logger below it, parents
+    /// before children, each from its own settings and its parent's derived fields (so each
+    /// logger costs its own sinks, not the length of its ancestry). `changed` is told each
+    /// logger's effective level before and after. Called with the tree's setup lock held.
+    pub(crate) fn refresh_subtree(
+        self: &Arc<Node>,
+        last_resort: Option<&Arc<dyn Sink>>,
+        mut changed: impl FnMut(LevelFilter, LevelFilter),
+    ) {
+        let mut pending = vec![Arc::clone(self)];
+        while let Some(node) = pending.pop() {
+            let before = node.effective_level();
+            let after = node.refresh(last_resort);
+            changed(before, after);
+            pending.extend(node.children());
+        }
+    }
+
+    /// Recomputes this logger's derived fields from its settings and its parent's derived
+    /// fields; returns the effective level.
+    pub(crate) fn refresh(&self, last_resort: Option<&Arc<dyn Sink>>) -> LevelFilter {
         let effective = self
-            .ancestors_and_self()
-            .find_map(Node::level)
+            .level()
+            .or_else(|| self.parent.as_ref().map(|p| p.effective_level()))
             .unwrap_or(LevelFilter::Warn);
         self.effective.store(effective as u8, Ordering::Relaxed);
 
-        let mut seen: Vec<SinkId> = Vec::new();
-        let mut resolved: Vec<Arc<dyn Sink>> = Vec::new();
-        for node in self.ancestors_and_self() {
-            for attached in node.own_sinks().iter() {
-                if !seen.contains(&attached.id) {
-                    seen.push(attached.id.clone());
-                    resolved.push(Arc::clone(&attached.sink));
-                }
-            }
-            if !node.propagate() {
-                break;
+        let mut chain: Vec<Attached> = Vec::new();
+        for attached in self.own_sinks().iter() {
+            if !chain.iter().any(|a| a.id == attached.id) {
+                chain.push(attached.clone());
             }
         }
+        if let Some(parent) = self.parent.as_ref().filter(|_| self.propagate()) {
+            // The parent's chain is deduplicated already; only this logger's own may repeat it.
+            let own = chain.len();
+            for attached in parent.chain.load().iter() {
+                if !chain[..own].iter().any(|a| a.id == attached.id) {
+                    chain.push(attached.clone());
+                }
+            }
+        }
+        let resolved: Vec<Arc<dyn Sink>> = match last_resort {
+            Some(fallback) if chain.is_empty() => vec![Arc::clone(fallback)],
+            _ => chain.iter().map(|a| Arc::clone(&a.sink)).collect(),
+        };
+        self.chain.store(Arc::new(chain));
         self.resolved.store(Arc::new(resolved));
         effective
     }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::node::Attached;
 use crate::{LevelFilter, Sink};
 
 /// Options for [`LoggerTree::setup`](crate::LoggerTree::setup): a level, `propagate`, and the
@@ -75,7 +76,15 @@ impl fmt::Debug for SetupOptions {
             .field("propagate", &self.propagate)
             .field(
                 "sinks",
-                &self.sinks.iter().map(|s| s.id()).collect::<Vec<_>>(),
+                &self
+                    .sinks
+                    .iter()
+                    // `id` is the sink's code: a panic in it must not escape a `Debug`.
+                    .map(|s| {
+                        Attached::new(Arc::clone(s))
+                            .map_or_else(|_| "<id panicked>".to_owned(), |a| a.id.to_string())
+                    })
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }
