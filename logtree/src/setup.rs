@@ -15,6 +15,17 @@ use crate::config::{Config, FormatSpec};
 /// The file stem when none is configured: `logs/App_<date>.log`, as in the Python seed.
 pub const DEFAULT_FILE_STEM: &str = "App";
 
+/// The level of the installed logger when none is configured: `Debug`, as the seed's
+/// `setup_logger(name)`, so that a `log::debug!` after the one-call setup is written.
+pub const DEFAULT_LEVEL: LevelFilter = LevelFilter::Debug;
+
+/// Whether a configuration file named by the code must exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Presence {
+    Required,
+    Optional,
+}
+
 /// Reads one environment variable.
 type EnvVar = dyn Fn(&str) -> Option<String> + Send + Sync;
 
@@ -31,7 +42,7 @@ enum EnvSource {
 /// `<dir>/<stem>_<YYYY-MM-DD>.log`, rolled over by size, with millisecond timestamps.
 ///
 /// Settings come in three layers, each overriding the one before, setting by setting:
-/// 1. what the code sets with this builder (defaults: level `Info`, console on stdout, file
+/// 1. what the code sets with this builder (defaults: level `Debug` as the seed's, console on stdout, file
 ///    `logs/App_<date>.log`, 1 MiB, 5 backups, a write per record);
 /// 2. the configuration file, from [`config_file`](Setup::config_file) or, when set, the
 ///    `LOGTREE_CONFIG` environment variable ([`Config::from_file`] lists the keys);
@@ -70,7 +81,8 @@ enum EnvSource {
 #[must_use]
 pub struct Setup {
     code: Config,
-    config_file: Option<PathBuf>,
+    /// The configuration file the code names, and whether it may be absent.
+    config_file: Option<(PathBuf, Presence)>,
     env: EnvSource,
     extra_sinks: Vec<Arc<dyn Sink>>,
 }
@@ -98,7 +110,8 @@ impl Setup {
         self
     }
 
-    /// The level of the logger being installed (`Info` unless set).
+    /// The level of the logger being installed (`Debug` unless set, as the seed's
+    /// `setup_logger`).
     pub fn level(mut self, level: LevelFilter) -> Setup {
         self.code.level = Some(level);
         self
@@ -199,9 +212,18 @@ impl Setup {
     }
 
     /// Reads this configuration file (TOML, or JSON by its `.json` name) over the code's
-    /// settings. `LOGTREE_CONFIG`, when set, names the file instead.
+    /// settings; it must exist. `LOGTREE_CONFIG`, when set, names the file instead.
     pub fn config_file(mut self, path: impl Into<PathBuf>) -> Setup {
-        self.config_file = Some(path.into());
+        self.config_file = Some((path.into(), Presence::Required));
+        self
+    }
+
+    /// Reads this configuration file when it exists, and uses the other layers alone when
+    /// nothing is at `path` (a file the user may create later, as the seed's planned
+    /// `data/config/config.json`). A file that is there but unreadable or invalid still fails
+    /// setup. `LOGTREE_CONFIG`, when set, names a file that must exist instead.
+    pub fn optional_config_file(mut self, path: impl Into<PathBuf>) -> Setup {
+        self.config_file = Some((path.into(), Presence::Optional));
         self
     }
 
@@ -238,11 +260,16 @@ impl Setup {
         };
         let env = Config::from_env_with(var)?;
         let mut config = self.code.clone();
-        if let Some(path) = var("LOGTREE_CONFIG")
-            .map(PathBuf::from)
-            .or_else(|| self.config_file.clone())
-        {
-            config.merge(Config::from_file(path)?);
+        let file = match var("LOGTREE_CONFIG") {
+            Some(path) => Some(Config::from_file(path)?),
+            None => match &self.config_file {
+                Some((path, Presence::Required)) => Some(Config::from_file(path)?),
+                Some((path, Presence::Optional)) => Config::from_optional_file(path)?,
+                None => None,
+            },
+        };
+        if let Some(file) = file {
+            config.merge(file);
         }
         config.merge(env);
         Ok(config)
@@ -256,7 +283,7 @@ impl Setup {
     /// created or written, a bad stem).
     pub fn options(&self) -> Result<(Config, SetupOptions), Error> {
         let config = self.resolve()?;
-        let mut options = SetupOptions::new().level(config.level.unwrap_or(LevelFilter::Info));
+        let mut options = SetupOptions::new().level(config.level.unwrap_or(DEFAULT_LEVEL));
         if config.console.unwrap_or(true) {
             let console = ConsoleSink::builder()
                 .stream(config.console_stream.unwrap_or_default())

@@ -33,18 +33,23 @@ fn installs_a_dated_rotating_file_with_millisecond_lines() {
         .file_stem("Shop")
         .install_on(&tree, "shop")
         .unwrap();
+    app.trace(format_args!(
+        "hidden: Debug is the default level, as the seed's"
+    ));
     app.info(format_args!("open"));
-    app.debug(format_args!("hidden: Info is the default level"));
+    app.debug(format_args!("shown: the seed's setup_logger logs at DEBUG"));
     let files = files_in(dir.path());
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     assert_eq!(files, [dir.path().join(format!("Shop_{today}.log"))]);
     let text = read_all(dir.path());
     let line = text.lines().next().unwrap();
-    assert_eq!(text.lines().count(), 1);
+    assert_eq!(text.lines().count(), 2);
     assert!(line.starts_with(&today), "{line}");
     assert_eq!(&line[19..20], ".");
     assert!(line[20..23].bytes().all(|b| b.is_ascii_digit()), "{line}");
     assert!(line.ends_with(" - shop - INFO - open"), "{line}");
+    let debug = text.lines().nth(1).unwrap();
+    assert!(debug.ends_with(" - shop - DEBUG - shown: the seed's setup_logger logs at DEBUG"));
 }
 
 #[test]
@@ -272,4 +277,38 @@ fn the_files_own_format_wins_over_the_common_one() {
         .unwrap();
     plain.info(format_args!("patterned"));
     assert_eq!(read_all(&plain_logs), "INFO|patterned\n");
+}
+
+#[test]
+fn an_optional_config_file_may_be_absent_but_not_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("data/config/logtree.toml");
+    let setup = quiet()
+        .dir(dir.path().join("logs"))
+        .optional_config_file(&config);
+    let tree = LoggerTree::new();
+    let app = setup.install_on(&tree, "app").unwrap();
+    assert_eq!(
+        app.level(),
+        Some(logtree::DEFAULT_LEVEL),
+        "absent: the defaults"
+    );
+
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, "level = \"warn\"\n").unwrap();
+    let app = setup.install_on(&LoggerTree::new(), "app").unwrap();
+    assert_eq!(app.level(), Some(LevelFilter::Warn), "present: read");
+
+    std::fs::write(&config, "level = \"loud\"\n").unwrap();
+    let err = setup.install_on(&LoggerTree::new(), "app").unwrap_err();
+    assert!(matches!(err, Error::InvalidConfig { .. }), "{err}");
+    assert!(err.to_string().contains("line 1 column 9"), "{err}");
+
+    // A required file that is missing is an error about a configuration file.
+    let err = quiet()
+        .config_file(dir.path().join("missing.toml"))
+        .install_on(&LoggerTree::new(), "app")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("cannot read configuration file"), "{err}");
 }

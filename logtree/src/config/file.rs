@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,6 +15,40 @@ use super::size::parse_size;
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 
 use super::{Config, FormatSpec};
+
+/// The largest configuration file read, in bytes: a configuration is a few hundred bytes, and
+/// a path pointing at a huge or endless file must fail at once instead of filling memory.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The text of a configuration file: a regular file (checked before opening, so that a pipe
+/// cannot block the open, and again on what was opened) of at most [`MAX_CONFIG_BYTES`].
+fn read_config_text(path: &Path) -> io::Result<String> {
+    let refuse = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+    let check = |meta: &std::fs::Metadata| -> io::Result<()> {
+        if !meta.is_file() {
+            return Err(refuse("not a regular file".to_owned()));
+        }
+        if meta.len() > MAX_CONFIG_BYTES {
+            return Err(refuse(format!(
+                "{} bytes, larger than a configuration file may be ({MAX_CONFIG_BYTES} bytes)",
+                meta.len()
+            )));
+        }
+        Ok(())
+    };
+    check(&std::fs::metadata(path)?)?;
+    let file = std::fs::File::open(path)?;
+    check(&file.metadata()?)?;
+    let mut text = String::new();
+    // A file that grows while it is read stops at the cap as well.
+    file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(refuse(format!(
+            "larger than a configuration file may be ({MAX_CONFIG_BYTES} bytes)"
+        )));
+    }
+    Ok(text)
+}
 
 /// Every key a configuration file may hold.
 pub const FILE_KEYS: [&str; 18] = [
@@ -66,11 +101,13 @@ impl Config {
     /// Reads a configuration file: JSON when its name ends in `.json`, TOML otherwise.
     ///
     /// # Errors
-    /// [`Error::OpenFile`] when it cannot be read; [`Error::InvalidConfig`] naming the file,
-    /// the key and the reason (with line and column) when its content is not a configuration.
+    /// [`Error::ReadConfig`] when it cannot be read, is not a regular file (`/dev/zero`, a
+    /// directory, a pipe) or is larger than [`MAX_CONFIG_BYTES`]; [`Error::InvalidConfig`]
+    /// naming the file, the key and the reason (with line and column) when its content is not
+    /// a configuration.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Config, Error> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::OpenFile {
+        let text = read_config_text(path).map_err(|source| Error::ReadConfig {
             path: path.to_owned(),
             source,
         })?;
@@ -82,6 +119,19 @@ impl Config {
             Config::from_json_str(&text, &name)
         } else {
             Config::from_toml_str(&text, &name)
+        }
+    }
+
+    /// [`Config::from_file`] for a file that may not exist yet: `Ok(None)` when there is
+    /// nothing at `path`, an error when something is there but cannot be used.
+    ///
+    /// # Errors
+    /// As [`Config::from_file`], except for a missing file.
+    pub fn from_optional_file(path: impl AsRef<Path>) -> Result<Option<Config>, Error> {
+        let path = path.as_ref();
+        match std::fs::symlink_metadata(path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            _ => Config::from_file(path).map(Some),
         }
     }
 

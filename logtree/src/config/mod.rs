@@ -16,6 +16,7 @@ use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 
 use directives::parse_directives;
 pub use file::FILE_KEYS;
+pub use file::MAX_CONFIG_BYTES;
 
 /// The layout of lines.
 #[derive(Clone, Debug, PartialEq, Eq)]

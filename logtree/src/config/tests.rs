@@ -1,6 +1,6 @@
 //! Every key, every error, and the order of the layers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
@@ -310,9 +310,21 @@ fn files_are_read_by_extension() {
 
     let missing = dir.path().join("missing.toml");
     match Config::from_file(&missing) {
-        Err(Error::OpenFile { path, .. }) => assert_eq!(path, missing),
+        Err(err @ Error::ReadConfig { .. }) => {
+            let text = err.to_string();
+            assert!(text.starts_with("cannot read configuration file"), "{text}");
+            assert!(!text.contains("log file"), "{text}");
+        }
         other => panic!("{other:?}"),
     }
+    assert_eq!(Config::from_optional_file(&missing).unwrap(), None);
+    assert_eq!(
+        Config::from_optional_file(&toml)
+            .unwrap()
+            .unwrap()
+            .backup_count,
+        Some(2)
+    );
     std::fs::write(&toml, "backup_count = [").unwrap();
     let err = Config::from_file(&toml).unwrap_err().to_string();
     assert!(
@@ -407,4 +419,32 @@ fn later_layers_win_setting_by_setting() {
     );
     assert_eq!(config.levels["a"], LevelFilter::Debug);
     assert_eq!(config.levels["b"], LevelFilter::Info);
+}
+
+#[test]
+fn what_is_not_a_small_regular_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // /dev/zero was read until memory ran out; a directory and a device fail before reading.
+    for path in [Path::new("/dev/zero"), dir.path()] {
+        let started = std::time::Instant::now();
+        match Config::from_file(path) {
+            Err(err @ Error::ReadConfig { .. }) => {
+                assert!(err.to_string().contains("not a regular file"), "{err}")
+            }
+            other => panic!("{path:?}: {other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            Config::from_optional_file(path).is_err(),
+            "present but unusable: {path:?}"
+        );
+    }
+    let big = dir.path().join("big.toml");
+    let comment = format!("# {}\n", "x".repeat(1000));
+    std::fs::write(&big, comment.repeat(1100)).unwrap();
+    let err = Config::from_file(&big).unwrap_err().to_string();
+    assert!(
+        err.contains("larger than a configuration file may be"),
+        "{err}"
+    );
 }
