@@ -51,7 +51,7 @@ mod pattern;
 mod timestamp;
 
 pub use json::JsonFormatter;
-pub use millisecond::MillisecondFormatter;
+pub use millisecond::{LevelNames, MillisecondFormatter};
 pub use pattern::PatternFormatter;
 pub use timestamp::Zone;
 

@@ -50,6 +50,35 @@ use logtree_core::write_args;
 pub struct MillisecondFormatter {
     clock: Clock,
     message: Mode,
+    names: LevelNames,
+}
+
+/// How a text formatter spells levels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LevelNames {
+    /// The `log` crate's names, the default: `TRACE` `DEBUG` `INFO` `WARN` `ERROR`.
+    #[default]
+    Rust,
+    /// Python's `%(levelname)s`, as the seed's lines show them: `WARNING` for `Warn`; the
+    /// others as [`LevelNames::Rust`] (`TRACE`, which Python lacks, stays `TRACE`; Python's
+    /// `CRITICAL` has no `log` level, so an `Error` record is `ERROR`).
+    Python,
+}
+
+impl LevelNames {
+    /// The separator, the level's name and the separator, as one constant per level: a
+    /// fixed-size copy instead of a `memcpy` call and two more.
+    #[inline]
+    fn field(self, level: Level) -> &'static [u8] {
+        match (level, self) {
+            (Level::Error, _) => b" - ERROR - ",
+            (Level::Warn, LevelNames::Rust) => b" - WARN - ",
+            (Level::Warn, LevelNames::Python) => b" - WARNING - ",
+            (Level::Info, _) => b" - INFO - ",
+            (Level::Debug, _) => b" - DEBUG - ",
+            (Level::Trace, _) => b" - TRACE - ",
+        }
+    }
 }
 
 impl MillisecondFormatter {
@@ -58,6 +87,7 @@ impl MillisecondFormatter {
         MillisecondFormatter {
             clock: Clock::new(Zone::Local),
             message: Mode::Line,
+            names: LevelNames::Rust,
         }
     }
 
@@ -75,6 +105,24 @@ impl MillisecondFormatter {
     /// ```
     pub fn zone(mut self, zone: Zone) -> MillisecondFormatter {
         self.clock = Clock::new(zone);
+        self
+    }
+
+    /// Spells levels as `names`: [`LevelNames::Python`] writes the seed's exact lines,
+    /// `... - app.utils.logger - WARNING - message`.
+    ///
+    /// ```
+    /// use logtree_core::{Formatter, Level, Record};
+    /// use logtree_formatters::{LevelNames, MillisecondFormatter};
+    ///
+    /// let record = Record::builder().level(Level::Warn).logger("app").args(format_args!("low")).build();
+    /// let mut line = Vec::new();
+    /// MillisecondFormatter::utc().level_names(LevelNames::Python).format(&record, &mut line)?;
+    /// assert!(line.ends_with(b" - app - WARNING - low\n"));
+    /// # Ok::<(), logtree_core::Error>(())
+    /// ```
+    pub fn level_names(mut self, names: LevelNames) -> MillisecondFormatter {
+        self.names = names;
         self
     }
 
@@ -123,14 +171,7 @@ impl Formatter for MillisecondFormatter {
             escape_from(out, start, Mode::Line);
             start = out.len();
         }
-        // One constant per level: a fixed-size copy instead of a `memcpy` call and two more.
-        out.extend_from_slice(match record.level() {
-            Level::Error => b" - ERROR - ",
-            Level::Warn => b" - WARN - ",
-            Level::Info => b" - INFO - ",
-            Level::Debug => b" - DEBUG - ",
-            Level::Trace => b" - TRACE - ",
-        });
+        out.extend_from_slice(self.names.field(record.level()));
         write_args(out, record.args())?;
         escape_from(out, start, self.message);
         kv::write_text(out, record.key_values())?;

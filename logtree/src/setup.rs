@@ -7,7 +7,7 @@ use std::sync::Arc;
 use logtree_core::{
     validate_name, Error, Formatter, LevelFilter, Logger, LoggerTree, SetupOptions, Sink,
 };
-use logtree_formatters::{JsonFormatter, MillisecondFormatter, PatternFormatter, Zone};
+use logtree_formatters::{JsonFormatter, LevelNames, MillisecondFormatter, PatternFormatter, Zone};
 use logtree_sinks::{ColorMode, ConsoleSink, ConsoleStream, FlushPolicy, RotatingFileSink};
 
 use crate::config::{Config, FormatSpec};
@@ -211,6 +211,28 @@ impl Setup {
         self
     }
 
+    /// How the millisecond line spells levels: [`LevelNames::Python`] gives the seed's exact
+    /// lines (`WARNING`); [`LevelNames::Rust`] (`WARN`) unless set.
+    pub fn level_names(mut self, names: LevelNames) -> Setup {
+        self.code.level_names = Some(names);
+        self
+    }
+
+    /// Whether a record on a chain of loggers with no sink at all goes to stderr at `Warn` and
+    /// above, as Python's `logging.lastResort` (true unless set).
+    pub fn last_resort(mut self, enabled: bool) -> Setup {
+        self.code.last_resort = Some(enabled);
+        self
+    }
+
+    /// Whether a panic is logged at `Error` through the tree (message, location, thread, and
+    /// the backtrace when `RUST_BACKTRACE` enables one) before the buffers are flushed, as the
+    /// `log-panics` crate does (true unless set).
+    pub fn log_panics(mut self, enabled: bool) -> Setup {
+        self.code.log_panics = Some(enabled);
+        self
+    }
+
     /// Reads this configuration file (TOML, or JSON by its `.json` name) over the code's
     /// settings; it must exist. `LOGTREE_CONFIG`, when set, names the file instead.
     pub fn config_file(mut self, path: impl Into<PathBuf>) -> Setup {
@@ -282,8 +304,18 @@ impl Setup {
     /// As [`resolve`](Setup::resolve), and the file sink's errors (a directory that cannot be
     /// created or written, a bad stem).
     pub fn options(&self) -> Result<(Config, SetupOptions), Error> {
+        let (config, sinks) = self.sinks()?;
+        let level = config.level.unwrap_or(DEFAULT_LEVEL);
+        let options = sinks
+            .into_iter()
+            .fold(SetupOptions::new().level(level), SetupOptions::shared_sink);
+        Ok((config, options))
+    }
+
+    /// The resolved settings and the sinks they make: console, file, then the extra ones.
+    fn sinks(&self) -> Result<(Config, Vec<Arc<dyn Sink>>), Error> {
         let config = self.resolve()?;
-        let mut options = SetupOptions::new().level(config.level.unwrap_or(DEFAULT_LEVEL));
+        let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
         if config.console.unwrap_or(true) {
             let console = ConsoleSink::builder()
                 .stream(config.console_stream.unwrap_or_default())
@@ -291,7 +323,7 @@ impl Setup {
                 .level(config.console_level.unwrap_or(LevelFilter::Trace))
                 .boxed_formatter(formatter(&config, config.console_format.as_ref())?)
                 .build();
-            options = options.sink(console);
+            sinks.push(Arc::new(console));
         }
         if config.file.unwrap_or(true) {
             let mut policy = config.flush.unwrap_or_default();
@@ -317,12 +349,10 @@ impl Setup {
             if let Some(backup_count) = config.backup_count {
                 file = file.backup_count(backup_count);
             }
-            options = options.sink(file.build()?);
+            sinks.push(Arc::new(file.build()?));
         }
-        for sink in &self.extra_sinks {
-            options = options.shared_sink(Arc::clone(sink));
-        }
-        Ok((config, options))
+        sinks.extend(self.extra_sinks.iter().cloned());
+        Ok((config, sinks))
     }
 
     /// Installs the setup on the process-wide tree under `name` (usually the crate's or the
@@ -356,8 +386,25 @@ impl Setup {
     ) -> Result<Logger, Error> {
         let name = logtree_core::target_to_name(name);
         validate_name(&name)?;
-        let (config, options) = self.options()?;
+        let (config, sinks) = self.sinks()?;
+        let level = config.level.unwrap_or(DEFAULT_LEVEL);
+        let options = sinks
+            .iter()
+            .cloned()
+            .fold(SetupOptions::new().level(level), SetupOptions::shared_sink);
         let logger = setup(&name, options)?;
+        // Other crates' records (`hyper::proto`) reach the root only: the first standard setup
+        // gives it the same sinks, so they are written beside the application's, at
+        // `root_level`. A record reaches each sink identity once, so the application's own
+        // records, which also propagate to the root, are still written once. A later setup with
+        // other sinks (another file for a subsystem) leaves the root alone.
+        let root = tree.root();
+        if root.sink_ids().is_empty() && !sinks.is_empty() {
+            let options = sinks
+                .into_iter()
+                .fold(SetupOptions::new(), SetupOptions::shared_sink);
+            tree.setup_logger("", options)?;
+        }
         if let Some(level) = config.root_level {
             tree.root().set_level(Some(level));
         }
@@ -380,9 +427,11 @@ fn formatter(config: &Config, own: Option<&FormatSpec>) -> Result<Box<dyn Format
             .or(config.format.as_ref())
             .unwrap_or(&FormatSpec::Millisecond)
         {
-            FormatSpec::Millisecond => {
-                Box::new(MillisecondFormatter::new().zone(zone.unwrap_or(Zone::Local)))
-            }
+            FormatSpec::Millisecond => Box::new(
+                MillisecondFormatter::new()
+                    .zone(zone.unwrap_or(Zone::Local))
+                    .level_names(config.level_names.unwrap_or_default()),
+            ),
             FormatSpec::Json => Box::new(JsonFormatter::new().zone(zone.unwrap_or(Zone::Utc))),
             FormatSpec::Pattern(layout) => {
                 let pattern = PatternFormatter::new(layout)?;

@@ -312,3 +312,34 @@ fn an_optional_config_file_may_be_absent_but_not_bad() {
         .to_string();
     assert!(err.starts_with("cannot read configuration file"), "{err}");
 }
+
+#[test]
+fn the_first_setup_serves_other_crates_and_a_second_file_stays_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (main_dir, jobs_dir) = (dir.path().join("main"), dir.path().join("jobs"));
+    let tree = LoggerTree::new();
+    let app = quiet().dir(&main_dir).install_on(&tree, "app").unwrap();
+    let jobs = quiet()
+        .dir(&jobs_dir)
+        .file_stem("Jobs")
+        .install_on(&tree, "jobs")
+        .unwrap();
+    assert_eq!(
+        tree.root().sink_ids(),
+        app.sink_ids(),
+        "the first setup's file"
+    );
+    tree.logger("hyper.proto")
+        .unwrap()
+        .warn(format_args!("other crate"));
+    jobs.info(format_args!("job"));
+    app.info(format_args!("app"));
+    let main_text = read_all(&main_dir);
+    assert!(main_text.contains(" - hyper.proto - WARN - other crate\n"));
+    assert!(main_text.contains(" - app - INFO - app\n"));
+    // `jobs` propagates to the root, whose sinks are the first setup's: as in Python, where a
+    // record goes to its logger's handlers and then the root's.
+    assert!(main_text.contains(" - jobs - INFO - job\n"));
+    assert_eq!(main_text.lines().count(), 3, "each line once:\n{main_text}");
+    assert_eq!(read_all(&jobs_dir).lines().count(), 1);
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
-use logtree_formatters::PatternFormatter;
+use logtree_formatters::{LevelNames, PatternFormatter};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
@@ -51,7 +51,7 @@ fn read_config_text(path: &Path) -> io::Result<String> {
 }
 
 /// Every key a configuration file may hold.
-pub const FILE_KEYS: [&str; 18] = [
+pub const FILE_KEYS: [&str; 21] = [
     "level",
     "root_level",
     "levels",
@@ -70,6 +70,9 @@ pub const FILE_KEYS: [&str; 18] = [
     "console_format",
     "file_format",
     "utc",
+    "level_names",
+    "last_resort",
+    "log_panics",
 ];
 
 /// The file as written; each value is checked as it is read, so serde reports the key.
@@ -95,6 +98,9 @@ struct FileConfig {
     console_format: Option<String>,
     file_format: Option<String>,
     utc: Option<bool>,
+    level_names: Option<Names>,
+    last_resort: Option<bool>,
+    log_panics: Option<bool>,
 }
 
 impl Config {
@@ -237,6 +243,9 @@ impl FileConfig {
             console_format: format(self.console_format, "console_format")?,
             file_format: format(self.file_format, "file_format")?,
             utc: self.utc,
+            level_names: self.level_names.map(|n| n.0),
+            last_resort: self.last_resort,
+            log_panics: self.log_panics,
         })
     }
 }
@@ -351,6 +360,14 @@ from_text!(
         )),
     }
 );
+
+from_text!(Names, LevelNames, "\"rust\" or \"python\"", |t| match t {
+    "rust" => Ok(LevelNames::Rust),
+    "python" => Ok(LevelNames::Python),
+    other => Err(format!(
+        "{other:?} is not a set of level names: use \"rust\" (WARN) or \"python\" (WARNING)"
+    )),
+});
 
 /// A size: a number of bytes or a string such as `"10 MiB"`.
 struct Size(u64);

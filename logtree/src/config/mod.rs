@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
+use logtree_formatters::LevelNames;
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 
 use directives::parse_directives;
@@ -88,6 +89,15 @@ pub struct Config {
     pub file_format: Option<FormatSpec>,
     /// Timestamps in UTC instead of local time (key `utc`; default false).
     pub utc: Option<bool>,
+    /// How the millisecond line spells levels (key `level_names`: `rust`, the default, for
+    /// `WARN`, or `python` for the seed's `WARNING`).
+    pub level_names: Option<LevelNames>,
+    /// Whether a record on a chain of loggers with no sink at all goes to stderr at `Warn` and
+    /// above, as Python's `logging.lastResort` (key `last_resort`; default true).
+    pub last_resort: Option<bool>,
+    /// Whether a panic is logged at `Error` through the tree before the process goes on
+    /// unwinding or aborting (key `log_panics`; default true).
+    pub log_panics: Option<bool>,
 }
 
 impl Config {
@@ -118,7 +128,10 @@ impl Config {
             format,
             console_format,
             file_format,
-            utc
+            utc,
+            level_names,
+            last_resort,
+            log_panics
         );
         self.levels.extend(over.levels);
     }

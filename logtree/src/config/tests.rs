@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
 
+use logtree_formatters::LevelNames;
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 
 use super::{Config, FormatSpec, FILE_KEYS};
@@ -27,6 +28,9 @@ format = "json"
 console_format = "millisecond"
 file_format = "{time} {level} {message}"
 utc = true
+level_names = "python"
+last_resort = false
+log_panics = false
 
 [levels]
 "app.db" = "trace"
@@ -57,6 +61,9 @@ fn full_config() -> Config {
         console_format: Some(FormatSpec::Millisecond),
         file_format: Some(FormatSpec::Pattern("{time} {level} {message}".into())),
         utc: Some(true),
+        level_names: Some(LevelNames::Python),
+        last_resort: Some(false),
+        log_panics: Some(false),
     }
 }
 
@@ -82,6 +89,7 @@ fn every_key_is_read_from_json() {
         "file": false, "console": true, "console_level": "warn", "console_stream": "stderr", "color": "never",
         "format": "json", "console_format": "millisecond",
         "file_format": "{time} {level} {message}", "utc": true,
+        "level_names": "python", "last_resort": false, "log_panics": false,
         "levels": {"app.db": "trace", "hyper::proto": "WARNING"}
     }"#;
     assert_eq!(
