@@ -367,7 +367,15 @@ impl Setup {
     /// reason, the sinks' setup errors, and [`Error::FacadeTaken`] when another logger owns the
     /// `log` facade.
     pub fn install(&self, name: &str) -> Result<Logger, Error> {
-        self.install_with(name, LoggerTree::setup, LoggerTree::global())
+        let mut log_panics = true;
+        let logger = self.install_with(
+            name,
+            |name, options| LoggerTree::setup(name, options),
+            LoggerTree::global(),
+            |config| log_panics = config.log_panics.unwrap_or(true),
+        )?;
+        LoggerTree::set_log_panics(log_panics);
+        Ok(logger)
     }
 
     /// Installs the setup on an explicit tree (tests, embedding).
@@ -375,7 +383,12 @@ impl Setup {
     /// # Errors
     /// As [`install`](Setup::install), except that no facade is involved.
     pub fn install_on(&self, tree: &LoggerTree, name: &str) -> Result<Logger, Error> {
-        self.install_with(name, |name, options| tree.setup_logger(name, options), tree)
+        self.install_with(
+            name,
+            |name, options| tree.setup_logger(name, options),
+            tree,
+            |_| {},
+        )
     }
 
     fn install_with(
@@ -383,10 +396,12 @@ impl Setup {
         name: &str,
         setup: impl FnOnce(&str, SetupOptions) -> Result<Logger, Error>,
         tree: &LoggerTree,
+        process_wide: impl FnOnce(&Config),
     ) -> Result<Logger, Error> {
         let name = logtree_core::target_to_name(name);
         validate_name(&name)?;
         let (config, sinks) = self.sinks()?;
+        process_wide(&config);
         let level = config.level.unwrap_or(DEFAULT_LEVEL);
         let options = sinks
             .iter()

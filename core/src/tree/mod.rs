@@ -7,6 +7,7 @@ mod level_table;
 mod logger;
 mod node;
 mod options;
+mod panic_log;
 #[cfg(test)]
 mod tests;
 
@@ -20,6 +21,7 @@ use rustc_hash::FxHashMap;
 
 pub use logger::Logger;
 pub use options::SetupOptions;
+pub use panic_log::PANIC_LOGGER;
 
 use crate::error_handler::{ErrorHandler, StderrErrorHandler};
 use crate::name::{parent_name, target_to_name, validate_name};
