@@ -368,12 +368,10 @@ impl Setup {
     /// `log` facade.
     pub fn install(&self, name: &str) -> Result<Logger, Error> {
         let mut log_panics = true;
-        let logger = self.install_with(
-            name,
-            |name, options| LoggerTree::setup(name, options),
-            LoggerTree::global(),
-            |config| log_panics = config.log_panics.unwrap_or(true),
-        )?;
+        let logger =
+            self.install_with(name, LoggerTree::setup, LoggerTree::global(), |config| {
+                log_panics = config.log_panics.unwrap_or(true)
+            })?;
         LoggerTree::set_log_panics(log_panics);
         Ok(logger)
     }
