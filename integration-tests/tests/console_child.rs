@@ -92,3 +92,49 @@ fn console_sink_writes_to_stderr_on_request_and_colours_when_forced() {
         "{line:?}"
     );
 }
+
+/// In the child: one warning through an `Auto` console on stdout. In the parent: what the
+/// child printed with `env` set (and `NO_COLOR`, `CLICOLOR*`, `TERM` otherwise unset).
+fn auto_colour_with(test_name: &str, env: &[(&str, &str)]) -> Option<String> {
+    let output = child::run_in_child(
+        test_name,
+        |command| {
+            for name in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM"] {
+                command.env_remove(name);
+            }
+            command.envs(env.iter().copied());
+        },
+        || {
+            let tree = LoggerTree::new();
+            let app = info_logger(&tree, "child.auto", |options| {
+                options.sink(ConsoleSink::stdout())
+            });
+            app.warn(format_args!("auto colour"));
+        },
+    )?;
+    Some(only_line_with(&output.stdout, "auto colour", &output).to_owned())
+}
+
+#[test]
+fn clicolor_force_colours_a_pipe() {
+    const TEST: &str = "clicolor_force_colours_a_pipe";
+    if let Some(line) = auto_colour_with(TEST, &[("CLICOLOR_FORCE", "1")]) {
+        assert!(line.starts_with("\x1b[33m"), "{line:?}");
+    }
+}
+
+#[test]
+fn no_color_wins_over_clicolor_force() {
+    const TEST: &str = "no_color_wins_over_clicolor_force";
+    if let Some(line) = auto_colour_with(TEST, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]) {
+        assert!(!line.contains('\x1b'), "{line:?}");
+    }
+}
+
+#[test]
+fn a_pipe_is_plain_without_clicolor_force() {
+    const TEST: &str = "a_pipe_is_plain_without_clicolor_force";
+    if let Some(line) = auto_colour_with(TEST, &[("TERM", "xterm-256color")]) {
+        assert!(!line.contains('\x1b'), "{line:?}");
+    }
+}
