@@ -42,4 +42,4 @@ mod setup;
 pub use logtree_core::*;
 pub use logtree_formatters as formatters;
 pub use logtree_sinks as sinks;
-pub use setup::{setup_logger, Setup, DEFAULT_FILE_STEM, DEFAULT_LEVEL};
+pub use setup::{init_for_tests, setup_logger, Setup, DEFAULT_FILE_STEM, DEFAULT_LEVEL};

@@ -85,6 +85,8 @@ pub struct Setup {
     config_file: Option<(PathBuf, Presence)>,
     env: EnvSource,
     extra_sinks: Vec<Arc<dyn Sink>>,
+    /// The console writes through `print!`, for the test harness's capture.
+    test_capture: bool,
 }
 
 impl Default for Setup {
@@ -101,7 +103,18 @@ impl Setup {
             config_file: None,
             env: EnvSource::Process,
             extra_sinks: Vec::new(),
+            test_capture: false,
         }
+    }
+
+    /// The setup for tests, as [`init_for_tests`] installs it: the console only, written
+    /// through `print!` so that `cargo test` captures it per test and shows the lines of
+    /// failing tests only; `Debug` and above of every logger (`RUST_LOG` still applies); no
+    /// file, no configuration file.
+    pub fn for_tests() -> Setup {
+        let mut setup = Setup::new().file(false).root_level(DEFAULT_LEVEL);
+        setup.test_capture = true;
+        setup
     }
 
     /// Lays a whole configuration layer over what the code set so far.
@@ -318,6 +331,7 @@ impl Setup {
         let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
         if config.console.unwrap_or(true) {
             let console = ConsoleSink::builder()
+                .test_capture(self.test_capture)
                 .stream(config.console_stream.unwrap_or_default())
                 .color(config.color.unwrap_or(ColorMode::Auto))
                 .level(config.console_level.unwrap_or(LevelFilter::Trace))
@@ -469,4 +483,22 @@ fn formatter(config: &Config, own: Option<&FormatSpec>) -> Result<Box<dyn Format
 /// As [`Setup::install`].
 pub fn setup_logger(name: &str) -> Result<Logger, Error> {
     Setup::new().install(name)
+}
+
+/// One line at the start of a test, as env_logger's `is_test(true)`: every record of every
+/// logger at `Debug` and above (or as `RUST_LOG` says) is printed through `print!`, which
+/// `cargo test` captures, so that the log lines of a failing test are shown under its name and
+/// those of passing tests are not. Idempotent; each test may call it. Errors (another logger
+/// owns the `log` facade, a bad `RUST_LOG` is reported on stderr anyway) are ignored: a test's
+/// logging must not fail the test.
+///
+/// ```
+/// #[test]
+/// fn parses_the_order() {
+///     logtree::init_for_tests();
+///     log::debug!("shown only if this test fails");
+/// }
+/// ```
+pub fn init_for_tests() {
+    let _ = Setup::for_tests().install("");
 }

@@ -36,6 +36,16 @@ impl ConsoleStream {
         }
     }
 
+    /// Writes `bytes` through `print!` or `eprint!`, which the test harness captures per
+    /// test (`std::io::stdout()` is not captured).
+    fn print_line(self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        match self {
+            ConsoleStream::Stdout => print!("{text}"),
+            ConsoleStream::Stderr => eprint!("{text}"),
+        }
+    }
+
     /// Writes `bytes` with one `write_all` under the stream's lock, so that lines of
     /// concurrent records never interleave.
     fn write_line(self, bytes: &[u8]) -> io::Result<()> {
@@ -118,6 +128,8 @@ pub struct ConsoleSink {
     /// Set once the reader went away (`demo | head -3`): nothing more is written, nothing is
     /// reported.
     closed: AtomicBool,
+    /// Writes through `print!`, for the test harness's capture.
+    test_capture: bool,
     color: bool,
     level: AtomicLevelFilter,
     formatter: Box<dyn Formatter>,
@@ -139,6 +151,7 @@ impl ConsoleSink {
     pub fn builder() -> ConsoleSinkBuilder {
         ConsoleSinkBuilder {
             stream: ConsoleStream::Stdout,
+            test_capture: false,
             color: ColorMode::Auto,
             level: LevelFilter::Trace,
             formatter: None,
@@ -210,6 +223,10 @@ impl Sink for ConsoleSink {
         }
         let mut line = LineBuffer::take();
         render(&*self.formatter, self.color, record, &mut line)?;
+        if self.test_capture {
+            self.stream.print_line(&line);
+            return Ok(());
+        }
         let written = self.stream.write_line(&line);
         self.quiet_if_closed(written)
             .map_err(|source| Error::Write {
@@ -235,6 +252,7 @@ impl Sink for ConsoleSink {
 #[must_use]
 pub struct ConsoleSinkBuilder {
     stream: ConsoleStream,
+    test_capture: bool,
     color: ColorMode,
     level: LevelFilter,
     formatter: Option<Box<dyn Formatter>>,
@@ -259,6 +277,15 @@ impl ConsoleSinkBuilder {
         self
     }
 
+    /// With `true`, lines go through `print!` (or `eprint!`), which `cargo test` captures per
+    /// test: a test's log lines are shown only when it fails, under its own name. Writing
+    /// through the stream's handle, the default, escapes that capture. For tests only: each
+    /// line is copied once more.
+    pub fn test_capture(mut self, capture: bool) -> ConsoleSinkBuilder {
+        self.test_capture = capture;
+        self
+    }
+
     /// Sets the sink's own level.
     pub fn level(mut self, level: LevelFilter) -> ConsoleSinkBuilder {
         self.level = level;
@@ -280,6 +307,7 @@ impl ConsoleSinkBuilder {
     pub fn build(self) -> ConsoleSink {
         ConsoleSink {
             closed: AtomicBool::new(false),
+            test_capture: self.test_capture,
             color: self.color.applies_to(self.stream),
             stream: self.stream,
             level: AtomicLevelFilter::new(self.level),
