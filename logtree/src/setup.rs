@@ -493,11 +493,9 @@ pub fn setup_logger(name: &str) -> Result<Logger, Error> {
 /// logging must not fail the test.
 ///
 /// ```
-/// #[test]
-/// fn parses_the_order() {
-///     logtree::init_for_tests();
-///     log::debug!("shown only if this test fails");
-/// }
+/// // In a `#[test]` function:
+/// logtree::init_for_tests();
+/// log::debug!("shown only if this test fails");
 /// ```
 pub fn init_for_tests() {
     let _ = Setup::for_tests().install("");
