@@ -37,6 +37,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod config;
+mod message_filter;
 mod setup;
 
 pub use logtree_core::*;

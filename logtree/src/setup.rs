@@ -1,8 +1,9 @@
 //! The one-call setup: a console sink and a size-rotating dated file, with millisecond lines,
 //! configured by code, a file and the environment.
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use logtree_core::{
     validate_name, Error, Formatter, LevelFilter, Logger, LoggerTree, SetupOptions, Sink,
@@ -11,6 +12,7 @@ use logtree_formatters::{JsonFormatter, LevelNames, MillisecondFormatter, Patter
 use logtree_sinks::{ColorMode, ConsoleSink, ConsoleStream, FlushPolicy, RotatingFileSink};
 
 use crate::config::{Config, FormatSpec};
+use crate::message_filter::MessageFilter;
 
 /// The file stem when none is configured: `logs/App_<date>.log`, as in the Python seed.
 pub const DEFAULT_FILE_STEM: &str = "App";
@@ -293,7 +295,12 @@ impl Setup {
             EnvSource::Ignored => None,
             EnvSource::Custom(var) => var(name),
         };
-        let env = Config::from_env_with(var)?;
+        // A bad value in the environment never stops the app: as env_logger, it is reported
+        // once on stderr and that variable is left out.
+        let (env, errors) = Config::from_env_skipping_errors(var);
+        for err in &errors {
+            report_once(err);
+        }
         let mut config = self.code.clone();
         let file = match var("LOGTREE_CONFIG") {
             Some(path) => Some(Config::from_file(path)?),
@@ -337,7 +344,7 @@ impl Setup {
                 .level(config.console_level.unwrap_or(LevelFilter::Trace))
                 .boxed_formatter(formatter(&config, config.console_format.as_ref())?)
                 .build();
-            sinks.push(Arc::new(console));
+            sinks.push(filtered(&config, console));
         }
         if config.file.unwrap_or(true) {
             let mut policy = config.flush.unwrap_or_default();
@@ -363,7 +370,7 @@ impl Setup {
             if let Some(backup_count) = config.backup_count {
                 file = file.backup_count(backup_count);
             }
-            sinks.push(Arc::new(file.build()?));
+            sinks.push(filtered(&config, file.build()?));
         }
         sinks.extend(self.extra_sinks.iter().cloned());
         Ok((config, sinks))
@@ -440,6 +447,30 @@ impl Setup {
             tree.logger(other)?.set_level(Some(*level));
         }
         Ok(logger)
+    }
+}
+
+/// `sink`, behind the message filter of `RUST_LOG`'s `/regex` when there is one.
+fn filtered(config: &Config, sink: impl Sink + 'static) -> Arc<dyn Sink> {
+    match &config.message_filter {
+        Some(regex) => Arc::new(MessageFilter::new(sink, regex)),
+        None => Arc::new(sink),
+    }
+}
+
+/// Prints `err` on stderr, once per process for each distinct error: every module that
+/// installs the setup reads the same environment.
+fn report_once(err: &Error) {
+    static REPORTED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let text = err.to_string();
+    let mut reported = REPORTED.lock().unwrap_or_else(PoisonError::into_inner);
+    if !reported.contains(&text) {
+        // `eprintln!` would panic on a closed stderr.
+        let _ = writeln!(
+            std::io::stderr(),
+            "logtree: ignoring the environment variable: {text}"
+        );
+        reported.push(text);
     }
 }
 

@@ -187,15 +187,6 @@ fn errors_name_their_cause_and_change_nothing() {
 
     let err = quiet()
         .dir(dir.path())
-        .env_with(|name| (name == "LOGTREE_LEVEL").then(|| "app=chatty".to_owned()))
-        .install_on(&tree, "app")
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidConfig { source_name, .. } if source_name == "LOGTREE_LEVEL")
-    );
-
-    let err = quiet()
-        .dir(dir.path())
         .format(FormatSpec::Pattern("{nope}".into()))
         .install_on(&tree, "app")
         .unwrap_err();
@@ -342,4 +333,30 @@ fn the_first_setup_serves_other_crates_and_a_second_file_stays_its_own() {
     assert!(main_text.contains(" - jobs - INFO - job\n"));
     assert_eq!(main_text.lines().count(), 3, "each line once:\n{main_text}");
     assert_eq!(read_all(&jobs_dir).lines().count(), 1);
+}
+
+#[test]
+fn a_bad_environment_value_is_ignored_and_code_values_still_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = LoggerTree::new();
+    // As env_logger: a bad RUST_LOG is reported on stderr and left out, the app goes on.
+    let app = quiet()
+        .dir(dir.path())
+        .env_with(|name| (name == "LOGTREE_LEVEL").then(|| "app=chatty".to_owned()))
+        .install_on(&tree, "app")
+        .unwrap();
+    assert_eq!(app.level(), Some(logtree::DEFAULT_LEVEL));
+    // The same mistake in a configuration file fails, naming the file, key, line and column.
+    let config = dir.path().join("app.toml");
+    std::fs::write(&config, "[levels]\napp = \"chatty\"\n").unwrap();
+    let err = quiet()
+        .dir(dir.path())
+        .config_file(&config)
+        .install_on(&tree, "app")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("app.toml") && err.contains("levels.app") && err.contains("line 2 column 7"),
+        "{err}"
+    );
 }

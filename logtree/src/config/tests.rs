@@ -64,6 +64,7 @@ fn full_config() -> Config {
         level_names: Some(LevelNames::Python),
         last_resort: Some(false),
         log_panics: Some(false),
+        message_filter: None,
     }
 }
 
@@ -383,7 +384,7 @@ fn bad_environment_values_name_the_variable_and_item() {
         &[("RUST_LOG", "info,app=noisy")],
         "RUST_LOG",
         "app=noisy",
-        "invalid level",
+        "invalid logging spec 'noisy'",
     );
     check(
         &[("LOGTREE_LEVEL", "a b=info")],
@@ -395,6 +396,23 @@ fn bad_environment_values_name_the_variable_and_item() {
         Config::from_env_with(env(&[("LOGTREE_DIR", " ")])),
         Err(Error::InvalidConfig { ref source_name, .. }) if source_name == "LOGTREE_DIR"
     ));
+}
+
+#[test]
+fn a_bad_variable_is_left_out_and_the_others_kept() {
+    let (config, errors) = Config::from_env_skipping_errors(env(&[
+        ("RUST_LOG", "info,app=noisy"),
+        ("LOGTREE_LEVEL", "my_crate,app.db=debug"),
+        ("LOGTREE_DIR", "/tmp/elsewhere"),
+    ]));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]
+        .to_string()
+        .starts_with("invalid configuration in RUST_LOG"));
+    assert_eq!(config.level, None, "nothing of RUST_LOG is kept");
+    assert_eq!(config.levels["my_crate"], LevelFilter::Trace);
+    assert_eq!(config.levels["app.db"], LevelFilter::Debug);
+    assert_eq!(config.dir, Some(PathBuf::from("/tmp/elsewhere")));
 }
 
 #[test]
@@ -453,6 +471,41 @@ fn what_is_not_a_small_regular_file_is_refused_at_once() {
     let err = Config::from_file(&big).unwrap_err().to_string();
     assert!(
         err.contains("larger than a configuration file may be"),
+        "{err}"
+    );
+}
+
+#[test]
+fn values_checked_beyond_their_type_still_give_line_and_column() {
+    for (text, key, place) in [
+        (
+            "backup_count = 1\nflush_interval_ms = 0",
+            "flush_interval_ms",
+            "line 2 column 21",
+        ),
+        ("format = \"{nope}\"", "format", "line 1 column 10"),
+        (
+            "\nfile_format = \"fancy\"",
+            "file_format",
+            "line 2 column 15",
+        ),
+        ("file_stem = \"../x\"", "file_stem", "line 1 column 13"),
+        ("[levels]\n\"a..b\" = \"info\"", "levels", "line 2 column 1"),
+    ] {
+        let err = Config::from_toml_str(text, "app.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("app.toml") && err.contains(key) && err.contains(place),
+            "{text:?}: {err}"
+        );
+    }
+    let json = "{\n  \"file_stem\": \"../x\"\n}";
+    let err = Config::from_json_str(json, "app.json")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("file_stem") && err.contains("line 2 column"),
         "{err}"
     );
 }
