@@ -44,7 +44,9 @@ mod memory;
 mod name;
 mod record;
 mod sink;
+pub mod text;
 mod time;
+pub mod timestamp;
 mod tree;
 
 pub use error::Error;
@@ -58,7 +60,11 @@ pub use name::{target_to_name, validate_name};
 pub use record::{with_current_thread, Record, RecordBuilder};
 pub use sink::{Sink, SinkId};
 pub use time::UnixTime;
+pub use timestamp::Zone;
 pub use tree::{Logger, LoggerTree, SetupOptions, PANIC_LOGGER};
 
 /// The `log` crate this one bridges, for its key-value types (`log::kv`) in custom sinks.
 pub use log;
+
+/// The `chrono` crate this one uses, for [`Zone::Fixed`]'s `FixedOffset`.
+pub use chrono;
