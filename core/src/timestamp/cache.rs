@@ -139,6 +139,12 @@ impl SecondText {
     }
 }
 
+impl Default for SecondText {
+    fn default() -> SecondText {
+        SecondText::new()
+    }
+}
+
 impl Clone for SecondText {
     /// An empty cache: the cache is an optimisation, not state.
     fn clone(&self) -> SecondText {
