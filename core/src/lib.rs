@@ -50,7 +50,7 @@ pub mod timestamp;
 mod tree;
 
 pub use error::Error;
-pub use error_handler::{ErrorHandler, StderrErrorHandler};
+pub use error_handler::{ErrorHandler, SinkErrorHandler, StderrErrorHandler};
 pub use formatter::{
     for_each_key_value, write_args, write_display, write_key_values, Formatter, PlainFormatter,
 };

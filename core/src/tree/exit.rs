@@ -70,7 +70,7 @@ fn flush_sink(sink: &dyn Sink) {
     // Failures go to the error handler; a panic here must not cross into the C runtime.
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         if let Err(err) = shared.guarded(sink, || sink.flush()) {
-            shared.report(&err);
+            shared.report_for(sink, &err);
         }
     }));
 }
