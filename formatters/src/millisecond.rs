@@ -19,12 +19,16 @@ use logtree_core::write_args;
 ///   nothing is allocated per record.
 /// - One record is one line: control characters in the message and key-values are escaped
 ///   (`\n`, `\r`, `\t`, `\x1b`, `\u{9b}`), so a crafted message can neither forge a record nor
-///   drive a terminal. [`multiline`](Self::multiline) keeps line breaks instead. The escaping
-///   is for safety, not reversible: a backslash the message holds is written as it is (Windows
-///   paths stay readable), and Unicode format characters (U+2028, bidi overrides) are not
-///   control characters and pass unchanged.
-/// - Key-values follow the message as ` key=value`; a value that is empty or holds a space,
-///   `"`, `=` or a control character is written `key="a b"`, with `\"` and `\\` inside.
+///   drive a terminal; so are the Unicode separators U+2028 and U+2029 and the bidirectional
+///   overrides and isolates (U+202A–U+202E, U+2066–U+2069), as `\u{2028}`.
+///   [`multiline`](Self::multiline) keeps line breaks instead. The escaping is for safety, not
+///   reversible: a backslash the message holds is written as it is (Windows paths stay
+///   readable).
+/// - The logger field never holds a space (written `\x20`): a target such as
+///   `"app - ERROR - x"` cannot fake the level field.
+/// - Key-values follow the message as ` key=value`; a key or value that is empty or holds a
+///   space, `"`, `=` or a control character is written quoted, `"a b"="c d"`, with `\"` and
+///   `\\` inside.
 ///
 /// ```
 /// use logtree_core::{Formatter, Record};
@@ -163,15 +167,14 @@ impl Formatter for MillisecondFormatter {
     fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
         self.clock.stamp(record.unix_time()).write_text(out);
         out.extend_from_slice(b" - ");
-        // The tree validates logger names, but a hand-built record is not checked: the name
-        // is escaped too, in the same scan as the message unless the message may span lines.
-        let mut start = out.len();
+        // A target that is not a logger name (`"app - ERROR - x"`) is shown as given, and a
+        // hand-built record is not checked: the field is escaped so that it holds no space
+        // and cannot fake the level field (a valid name has none: one short scan).
+        let start = out.len();
         out.extend_from_slice(record.logger().as_bytes());
-        if self.message == Mode::Multiline {
-            escape_from(out, start, Mode::Line);
-            start = out.len();
-        }
+        escape_from(out, start, Mode::Field);
         out.extend_from_slice(self.names.field(record.level()));
+        let start = out.len();
         write_args(out, record.args())?;
         escape_from(out, start, self.message);
         kv::write_text(out, record.key_values())?;

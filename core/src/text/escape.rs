@@ -6,10 +6,22 @@
 //! a byte needs escaping is the tail rewritten, in place, so no record allocates.
 
 /// What a region of the line is and so which characters it must not contain raw.
+///
+/// Every mode escapes, besides what it lists, the Unicode characters that move text without
+/// being control characters: the line and paragraph separators U+2028 and U+2029 (a line
+/// break to some readers) and the bidirectional embeddings, overrides and isolates U+202A–
+/// U+202E and U+2066–U+2069 (which make a terminal or an editor show text in another order
+/// than it is written), as `\u{2028}` (`\u2028` in JSON).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EscapeMode {
     /// Text that must stay on one line: every C0 control, DEL and C1 control is escaped.
     Line,
+    /// A field that a reader splits the line on, such as the logger name of
+    /// `time - logger - LEVEL - message`: as [`EscapeMode::Line`], and a space is written
+    /// `\x20`, so that a target such as `"app - ERROR - x"` cannot fake the level field. Valid
+    /// logger names hold no space, so they are written as they are.
+    Field,
     /// Text that may span lines: `\n` (and `\r\n`) stays a line break followed by four
     /// spaces, `\t` stays; every other control character is escaped as in [`EscapeMode::Line`].
     Multiline,
@@ -23,8 +35,17 @@ pub enum EscapeMode {
 /// Escapes, in place, the bytes of `out` from `start` on, which must be valid UTF-8.
 ///
 /// Escapes in text modes: `\n` `\r` `\t` as themselves; other C0 controls and DEL as `\xHH`;
-/// C1 controls (U+0080–U+009F) as `\u{HH}`. In JSON: `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`,
-/// and `\u00HH` for the other controls, DEL and C1.
+/// C1 controls (U+0080–U+009F) as `\u{HH}`; the separators and bidirectional controls listed
+/// under [`EscapeMode`] as `\u{HHHH}`. In JSON: `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`,
+/// `\u00HH` for the other controls, DEL and C1, and `\uHHHH` for those Unicode characters.
+///
+/// ```
+/// use logtree_core::text::{escape_from, EscapeMode};
+/// let mut line = b"app - INFO - ".to_vec();
+/// line.extend_from_slice("evil\nINFO forged \u{202e}txt.exe".as_bytes());
+/// escape_from(&mut line, 13, EscapeMode::Line);
+/// assert_eq!(line, b"app - INFO - evil\\nINFO forged \\u{202e}txt.exe");
+/// ```
 #[inline]
 pub fn escape_from(out: &mut Vec<u8>, start: usize, mode: EscapeMode) {
     if let Some(first) = find_first(&out[start..], mode) {
@@ -85,33 +106,34 @@ pub fn needs_quotes(value: &[u8]) -> bool {
 }
 
 /// Whether a byte may start something to escape. `0xC2` is the lead byte of U+0080–U+00BF, a
-/// superset of the C1 controls: a false alarm only costs the slow path.
+/// superset of the C1 controls, and `0xE2` that of U+2000–U+2FFF, a superset of the separators
+/// and bidirectional controls: a false alarm only costs the slow path.
 #[inline(always)]
-fn flag<const QUOTES: bool>(b: u8) -> bool {
-    let control = b < 0x20 || b == 0x7f || b == 0xc2;
-    control || (QUOTES && (b == b'"' || b == b'\\'))
+fn flag<const QUOTES: bool, const SPACE: bool>(b: u8) -> bool {
+    let control = b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xe2;
+    control || (QUOTES && (b == b'"' || b == b'\\')) || (SPACE && b == b' ')
 }
 
 /// The index of the first flagged byte, found 16 bytes at a time: clean text (the common
 /// case) costs a few vector instructions per 16 bytes.
 #[inline]
 fn find_first(bytes: &[u8], mode: EscapeMode) -> Option<usize> {
-    if matches!(mode, EscapeMode::Quoted | EscapeMode::Json) {
-        find_first_in::<true>(bytes)
-    } else {
-        find_first_in::<false>(bytes)
+    match mode {
+        EscapeMode::Quoted | EscapeMode::Json => find_first_in::<true, false>(bytes),
+        EscapeMode::Field => find_first_in::<false, true>(bytes),
+        EscapeMode::Line | EscapeMode::Multiline => find_first_in::<false, false>(bytes),
     }
 }
 
 #[inline(always)]
-fn find_first_in<const QUOTES: bool>(bytes: &[u8]) -> Option<usize> {
+fn find_first_in<const QUOTES: bool, const SPACE: bool>(bytes: &[u8]) -> Option<usize> {
     let Some(last) = bytes.last_chunk::<16>() else {
-        return bytes.iter().position(|&b| flag::<QUOTES>(b));
+        return bytes.iter().position(|&b| flag::<QUOTES, SPACE>(b));
     };
     let mut chunks = bytes.chunks_exact(16);
     for (i, chunk) in chunks.by_ref().enumerate() {
         // Every chunk has 16 bytes: the `None` arm is never taken.
-        let mask = chunk.first_chunk().map_or(0, chunk_mask::<QUOTES>);
+        let mask = chunk.first_chunk().map_or(0, chunk_mask::<QUOTES, SPACE>);
         if mask != 0 {
             return Some(i * 16 + mask.trailing_zeros() as usize);
         }
@@ -121,7 +143,7 @@ fn find_first_in<const QUOTES: bool>(bytes: &[u8]) -> Option<usize> {
     let mask = if chunks.remainder().is_empty() {
         0
     } else {
-        chunk_mask::<QUOTES>(last)
+        chunk_mask::<QUOTES, SPACE>(last)
     };
     (mask != 0).then(|| bytes.len() - 16 + mask.trailing_zeros() as usize)
 }
@@ -129,7 +151,7 @@ fn find_first_in<const QUOTES: bool>(bytes: &[u8]) -> Option<usize> {
 /// Bit `i` set when `chunk[i]` is flagged. SSE2 is part of x86-64, so this needs no detection.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn chunk_mask<const QUOTES: bool>(chunk: &[u8; 16]) -> u32 {
+fn chunk_mask<const QUOTES: bool, const SPACE: bool>(chunk: &[u8; 16]) -> u32 {
     use std::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
@@ -140,9 +162,13 @@ fn chunk_mask<const QUOTES: bool>(chunk: &[u8; 16]) -> u32 {
         let eq = |v, b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
         let v = _mm_loadu_si128(chunk.as_ptr().cast());
         let below_space = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-        let mut flagged = _mm_or_si128(below_space, _mm_or_si128(eq(v, 0x7f), eq(v, 0xc2)));
+        let leads = _mm_or_si128(eq(v, 0xc2), eq(v, 0xe2));
+        let mut flagged = _mm_or_si128(below_space, _mm_or_si128(eq(v, 0x7f), leads));
         if QUOTES {
             flagged = _mm_or_si128(flagged, _mm_or_si128(eq(v, b'"'), eq(v, b'\\')));
+        }
+        if SPACE {
+            flagged = _mm_or_si128(flagged, eq(v, b' '));
         }
         _mm_movemask_epi8(flagged) as u32
     }
@@ -151,11 +177,10 @@ fn chunk_mask<const QUOTES: bool>(chunk: &[u8; 16]) -> u32 {
 /// Bit `i` set when `chunk[i]` is flagged.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn chunk_mask<const QUOTES: bool>(chunk: &[u8; 16]) -> u32 {
-    chunk
-        .iter()
-        .enumerate()
-        .fold(0, |mask, (i, &b)| mask | u32::from(flag::<QUOTES>(b)) << i)
+fn chunk_mask<const QUOTES: bool, const SPACE: bool>(chunk: &[u8; 16]) -> u32 {
+    chunk.iter().enumerate().fold(0, |mask, (i, &b)| {
+        mask | u32::from(flag::<QUOTES, SPACE>(b)) << i
+    })
 }
 
 /// A replacement of at most 8 bytes, on the stack.
@@ -194,6 +219,19 @@ impl Rep {
         }
         rep
     }
+
+    /// `\\u{HHHH}`, or `\\uHHHH` in JSON: 8 bytes at most.
+    fn hex4(json: bool, code: u16) -> Rep {
+        let [high, low] = code.to_be_bytes();
+        let (prefix, suffix): (&[u8], &[u8]) = if json { (b"\\u", b"") } else { (b"\\u{", b"}") };
+        let mut rep = Rep::hex(prefix, high, b"");
+        let tail = Rep::hex(b"", low, suffix);
+        let at = usize::from(rep.len);
+        rep.bytes[at..at + usize::from(tail.len)]
+            .copy_from_slice(&tail.bytes[..usize::from(tail.len)]);
+        rep.len += tail.len;
+        rep
+    }
 }
 
 /// A line break of a multi-line message and the indentation of the next line, so that a reader
@@ -211,6 +249,7 @@ fn unit(bytes: &[u8], i: usize, mode: EscapeMode) -> (usize, Option<Rep>) {
             return (2, Some(LINE_BREAK));
         }
         b'\t' if mode == EscapeMode::Multiline => return (1, None),
+        b' ' if mode == EscapeMode::Field => Rep::new(b"\\x20"),
         b'\n' => Rep::new(b"\\n"),
         b'\r' => Rep::new(b"\\r"),
         b'\t' => Rep::new(b"\\t"),
@@ -224,6 +263,15 @@ fn unit(bytes: &[u8], i: usize, mode: EscapeMode) -> (usize, Option<Rep>) {
         0xc2 => match bytes.get(i + 1) {
             Some(&c1 @ 0x80..=0x9f) if json => return (2, Some(Rep::hex(b"\\u00", c1, b""))),
             Some(&c1 @ 0x80..=0x9f) => return (2, Some(Rep::hex(b"\\u{", c1, b"}"))),
+            _ => return (1, None),
+        },
+        0xe2 => match (bytes.get(i + 1), bytes.get(i + 2)) {
+            // U+2028–U+202E and U+2066–U+2069.
+            (Some(&b1 @ 0x80), Some(&b2 @ 0xa8..=0xae))
+            | (Some(&b1 @ 0x81), Some(&b2 @ 0xa6..=0xa9)) => {
+                let code = 0x2000 | u16::from(b1 & 0x3f) << 6 | u16::from(b2 & 0x3f);
+                return (3, Some(Rep::hex4(json, code)));
+            }
             _ => return (1, None),
         },
         _ => return (1, None),
@@ -290,6 +338,8 @@ mod tests {
             (0xc2, EscapeMode::Line),
             (b'"', EscapeMode::Json),
             (b'\\', EscapeMode::Quoted),
+            (0xe2, EscapeMode::Line),
+            (b' ', EscapeMode::Field),
         ];
         // Bytes next to the flagged ranges, which must not be flagged.
         let clean = [b' ', b'~', 0x80, 0xc1, 0xc3, 0xff, b'a'];
@@ -303,6 +353,9 @@ mod tests {
                 );
                 for at in 0..len {
                     for &(special, mode) in specials {
+                        if mode == EscapeMode::Field && filler == b' ' {
+                            continue; // a space is what this mode flags
+                        }
                         bytes[at] = special;
                         // A second flagged byte later must not hide the first.
                         if at + 3 < len {
@@ -348,6 +401,39 @@ mod tests {
             esc("\"\\\n\r\t\x08\x0c\x01\x1f\x7f\u{85}é", EscapeMode::Json),
             "\\\"\\\\\\n\\r\\t\\b\\f\\u0001\\u001f\\u007f\\u0085é"
         );
+    }
+
+    #[test]
+    fn separators_and_bidi_controls_are_escaped_in_every_mode() {
+        for mode in [EscapeMode::Line, EscapeMode::Multiline, EscapeMode::Quoted] {
+            assert_eq!(
+                esc("a\u{2028}b\u{2029}c\u{202a}\u{202e}d\u{2066}\u{2069}", mode),
+                "a\\u{2028}b\\u{2029}c\\u{202a}\\u{202e}d\\u{2066}\\u{2069}",
+                "{mode:?}"
+            );
+        }
+        assert_eq!(
+            esc("a\u{2028}b\u{202e}", EscapeMode::Json),
+            "a\\u2028b\\u202e"
+        );
+        // Their neighbours, sharing the lead byte 0xE2, are left alone.
+        let clean = "\u{2027}\u{202f}\u{2065}\u{206a}\u{2014}\u{2026}\u{20ac}→";
+        for mode in [EscapeMode::Line, EscapeMode::Json, EscapeMode::Field] {
+            assert_eq!(esc(clean, mode), clean, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn field_mode_escapes_spaces_too() {
+        assert_eq!(
+            esc("app.utils.logger", EscapeMode::Field),
+            "app.utils.logger"
+        );
+        assert_eq!(
+            esc("app - ERROR - x", EscapeMode::Field),
+            "app\\x20-\\x20ERROR\\x20-\\x20x"
+        );
+        assert_eq!(esc("a\nb", EscapeMode::Field), "a\\nb");
     }
 
     #[test]

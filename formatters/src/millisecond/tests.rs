@@ -296,3 +296,24 @@ fn python_level_names_give_the_seeds_exact_line() {
         );
     }
 }
+
+#[test]
+fn no_field_or_line_can_be_faked() {
+    let kvs = [("a=b c", "v")];
+    let record = Record::builder()
+        .level(Level::Info)
+        .logger("app - ERROR - x")
+        .args(format_args!("sep\u{2028}INFO forged \u{202e}gnp.exe"))
+        .key_values(&kvs)
+        .timestamp(at_nanos(0))
+        .build();
+    let mut out = Vec::new();
+    MillisecondFormatter::utc()
+        .format(&record, &mut out)
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "2025-06-27 14:25:23.000 - app\\x20-\\x20ERROR\\x20-\\x20x - INFO - \
+         sep\\u{2028}INFO forged \\u{202e}gnp.exe \"a=b c\"=v\n"
+    );
+}
