@@ -66,5 +66,10 @@ pub use tree::{Logger, LoggerTree, SetupOptions, PANIC_LOGGER};
 /// The `log` crate this one bridges, for its key-value types (`log::kv`) in custom sinks.
 pub use log;
 
+/// The crate's README, whose example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// The `chrono` crate this one uses, for [`Zone::Fixed`]'s `FixedOffset`.
 pub use chrono;
