@@ -36,6 +36,12 @@
 // Library code reports failures instead of panicking: no unwrap outside tests.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+/// The repository's README: every Rust snippet in it runs as a doctest, as pasted (the Quick
+/// start writes `logs/` beside this crate's manifest, ignored by git).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub mod config;
 mod message_filter;
 mod setup;
