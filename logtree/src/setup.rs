@@ -55,6 +55,13 @@ enum EnvSource {
 /// and gets a child logger writing through the same console and file, never a line twice (the
 /// sinks have the identities `stdout` and the file's path).
 ///
+/// The first install also gives the root logger the same sinks, so that the records of other
+/// crates (`hyper::proto`), which reach only the root, are written to the same console and
+/// file at `root_level` (`Warn` unless set); the application's own records, which propagate to
+/// the root too, are still written once. A later install with other sinks (a second file for a
+/// subsystem) leaves the root alone. It also turns on the logging of panics
+/// ([`log_panics`](Setup::log_panics)).
+///
 /// ```
 /// use logtree::{LevelFilter, Setup};
 ///
