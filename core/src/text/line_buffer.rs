@@ -39,7 +39,7 @@ impl LineBuffer {
 }
 
 impl Drop for LineBuffer {
-    /// Gives the buffer back, unless it grew past [`KEEP_CAPACITY`] or the thread is being torn
+    /// Gives the buffer back, unless it grew past 64 KiB or the thread is being torn
     /// down; then it is freed.
     #[inline]
     fn drop(&mut self) {
