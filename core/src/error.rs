@@ -1,5 +1,6 @@
 //! The one error type of logtree.
 
+use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
@@ -16,7 +17,11 @@ use std::path::PathBuf;
 /// };
 /// assert!(err.to_string().starts_with("cannot create log directory \"logs\""));
 /// ```
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` form is the same sentence, so that `fn main() -> Result<(), logtree::Error>`
+/// ends with `Error: cannot create log directory "logs": permission denied` rather than a
+/// dump of fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A logger name that breaks the naming rules (see [`crate::validate_name`]).
@@ -53,6 +58,16 @@ pub enum Error {
         key: Option<String>,
         /// What is wrong, with line and column where the parser gives them.
         reason: String,
+    },
+
+    /// Reading a configuration file failed: it cannot be opened or read, is not a regular
+    /// file, or is larger than a configuration can be.
+    #[error("cannot read configuration file {path:?}: {source}")]
+    ReadConfig {
+        /// The configuration file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
     },
 
     /// Creating a log directory failed.
@@ -148,6 +163,13 @@ pub enum Error {
     Other(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What `main` returning an `Err` prints: the sentence, not the variant's fields.
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl Error {
     /// Wraps any error of a downstream crate.
     pub fn other(err: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Error {
@@ -160,5 +182,25 @@ impl From<std::fmt::Error> for Error {
         Error::Format {
             reason: "a Display implementation returned an error".to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn debug_is_the_sentence_main_prints() {
+        let err = Error::InvalidConfig {
+            source_name: "app.toml".into(),
+            key: Some("max_size".into()),
+            reason: "\"ten\" is not a size".into(),
+        };
+        // `fn main() -> Result<(), Error>` prints `Error: ` and the Debug form.
+        assert_eq!(
+            format!("{err:?}"),
+            "invalid configuration in app.toml, key \"max_size\": \"ten\" is not a size"
+        );
+        assert_eq!(format!("{err:?}"), err.to_string());
     }
 }

@@ -4,11 +4,16 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::Error;
+use crate::{Error, SinkId};
 
 /// Receives the failures of sinks at log time (a full disk, a deleted directory, a panicking
 /// sink). Logging never returns these to the caller; the tree hands them here and goes on.
 pub type ErrorHandler = dyn Fn(&Error) + Send + Sync;
+
+/// An error handler that is also told which sink failed: `Some` of its [`SinkId`] for a
+/// failure of a sink's `log`, `flush` or `shutdown` (a panic included), `None` for a failure
+/// that is no sink's. Set with [`LoggerTree::set_sink_error_handler`](crate::LoggerTree::set_sink_error_handler).
+pub type SinkErrorHandler = dyn Fn(&Error, Option<&SinkId>) + Send + Sync;
 
 /// The default error handler: one line per failure on stderr, at most one line per interval;
 /// the failures it holds back are counted and the count is printed with the next line.

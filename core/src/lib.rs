@@ -44,11 +44,13 @@ mod memory;
 mod name;
 mod record;
 mod sink;
+pub mod text;
 mod time;
+pub mod timestamp;
 mod tree;
 
 pub use error::Error;
-pub use error_handler::{ErrorHandler, StderrErrorHandler};
+pub use error_handler::{ErrorHandler, SinkErrorHandler, StderrErrorHandler};
 pub use formatter::{
     for_each_key_value, write_args, write_display, write_key_values, Formatter, PlainFormatter,
 };
@@ -58,7 +60,16 @@ pub use name::{target_to_name, validate_name};
 pub use record::{with_current_thread, Record, RecordBuilder};
 pub use sink::{Sink, SinkId};
 pub use time::UnixTime;
-pub use tree::{Logger, LoggerTree, SetupOptions};
+pub use timestamp::Zone;
+pub use tree::{Logger, LoggerTree, SetupOptions, PANIC_LOGGER};
 
 /// The `log` crate this one bridges, for its key-value types (`log::kv`) in custom sinks.
 pub use log;
+
+/// The crate's README, whose example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+/// The `chrono` crate this one uses, for [`Zone::Fixed`]'s `FixedOffset`.
+pub use chrono;

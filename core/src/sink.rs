@@ -98,6 +98,21 @@ forward_sink!(&S, Box<S>, Arc<S>);
 
 /// The identity of a sink: what it writes to.
 ///
+/// The tree attaches a sink identity to a logger once and hands a record to each identity
+/// once, so that setting a logger up again, or a module setting up its own logger with its
+/// parent's console, never writes a line twice. The other side of that promise: **two
+/// instances that return the same id are one sink to the tree**. The second one set up on a
+/// logger (or reached by propagation) is skipped without a word. So an id must name the
+/// destination, not the kind of sink:
+///
+/// - a sink that writes to a shared destination names it: `SinkId::new("stdout")`, a file's
+///   canonical path, a URL with its port;
+/// - a sink that owns its destination (a buffer in memory, a test collector) takes
+///   [`SinkId::unique`], computed once when it is built and returned by every call to
+///   [`Sink::id`];
+/// - never a constant such as `SinkId::new("my-sink")` for a type that can have two instances
+///   writing to different places: the second would never receive a record.
+///
 /// ```
 /// use logtree_core::SinkId;
 /// assert_eq!(SinkId::new("stdout"), SinkId::new("stdout"));

@@ -21,8 +21,8 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &kv::Value<'_>) -> Result<()
 
 /// Appends ` key=value` per key-value: the value `"quoted"` when it is empty or holds a space,
 /// `"`, `=` or a control character (then `"` and `\` inside are escaped as `\"` and `\\`), and
-/// always escaped onto one line. Keys are written as given (the `log` macros only accept
-/// identifiers), control characters escaped.
+/// always escaped onto one line. Keys follow the same rule: the `log` macros only accept
+/// identifiers, but a hand-written `kv::Source` may give `a=b c`, written `"a=b c"=value`.
 pub(crate) fn write_text(out: &mut Vec<u8>, source: &dyn kv::Source) -> Result<(), Error> {
     // Most records have none: skip building a visitor for them.
     if source.count() == 0 {
@@ -30,21 +30,32 @@ pub(crate) fn write_text(out: &mut Vec<u8>, source: &dyn kv::Source) -> Result<(
     }
     for_each_key_value(source, |key, value| {
         out.push(b' ');
-        let key_start = out.len();
-        out.extend_from_slice(key.as_str().as_bytes());
-        escape_from(out, key_start, Mode::Line);
+        write_quoted_if_needed(out, key.as_str().as_bytes());
         out.push(b'=');
         let start = out.len();
         write_value(out, &value)?;
-        if needs_quotes(&out[start..]) {
-            out.insert(start, b'"');
-            escape_from(out, start + 1, Mode::Quoted);
-            out.push(b'"');
-        } else {
-            escape_from(out, start, Mode::Line);
-        }
+        quote_if_needed(out, start);
         Ok(())
     })
+}
+
+/// Appends `text`, quoted if [`needs_quotes`] says so.
+fn write_quoted_if_needed(out: &mut Vec<u8>, text: &[u8]) {
+    let start = out.len();
+    out.extend_from_slice(text);
+    quote_if_needed(out, start);
+}
+
+/// Quotes (and escapes for quotes) what `out` holds from `start` on if [`needs_quotes`] says
+/// so; else escapes it onto one line.
+fn quote_if_needed(out: &mut Vec<u8>, start: usize) {
+    if needs_quotes(&out[start..]) {
+        out.insert(start, b'"');
+        escape_from(out, start + 1, Mode::Quoted);
+        out.push(b'"');
+    } else {
+        escape_from(out, start, Mode::Line);
+    }
 }
 
 #[cfg(test)]
@@ -73,6 +84,14 @@ mod tests {
         assert_eq!(text(&[("path", r"C:\logs")]), r" path=C:\logs");
         assert_eq!(text(&[("f", 1.5)]), " f=1.5");
         assert_eq!(text(&[("ok", true)]), " ok=true");
+    }
+
+    #[test]
+    fn keys_are_quoted_by_the_same_rule() {
+        assert_eq!(text(&[("a=b c", "v")]), r#" "a=b c"=v"#);
+        assert_eq!(text(&[("", "v")]), r#" ""=v"#);
+        assert_eq!(text(&[("k\"q", "v")]), r#" "k\"q"=v"#);
+        assert_eq!(text(&[("user_id", "v")]), " user_id=v");
     }
 
     #[test]

@@ -51,9 +51,9 @@ mod pattern;
 mod timestamp;
 
 pub use json::JsonFormatter;
-pub use millisecond::MillisecondFormatter;
+pub use logtree_core::Zone;
+pub use millisecond::{LevelNames, MillisecondFormatter};
 pub use pattern::PatternFormatter;
-pub use timestamp::Zone;
 
 /// The `chrono` crate this one uses, for [`Zone::Fixed`]'s `FixedOffset` without a separate
 /// (and possibly mismatched) dependency.

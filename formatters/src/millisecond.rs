@@ -19,12 +19,16 @@ use logtree_core::write_args;
 ///   nothing is allocated per record.
 /// - One record is one line: control characters in the message and key-values are escaped
 ///   (`\n`, `\r`, `\t`, `\x1b`, `\u{9b}`), so a crafted message can neither forge a record nor
-///   drive a terminal. [`multiline`](Self::multiline) keeps line breaks instead. The escaping
-///   is for safety, not reversible: a backslash the message holds is written as it is (Windows
-///   paths stay readable), and Unicode format characters (U+2028, bidi overrides) are not
-///   control characters and pass unchanged.
-/// - Key-values follow the message as ` key=value`; a value that is empty or holds a space,
-///   `"`, `=` or a control character is written `key="a b"`, with `\"` and `\\` inside.
+///   drive a terminal; so are the Unicode separators U+2028 and U+2029 and the bidirectional
+///   overrides and isolates (U+202A–U+202E, U+2066–U+2069), as `\u{2028}`.
+///   [`multiline`](Self::multiline) keeps line breaks instead. The escaping is for safety, not
+///   reversible: a backslash the message holds is written as it is (Windows paths stay
+///   readable).
+/// - The logger field never holds a space (written `\x20`): a target such as
+///   `"app - ERROR - x"` cannot fake the level field.
+/// - Key-values follow the message as ` key=value`; a key or value that is empty or holds a
+///   space, `"`, `=` or a control character is written quoted, `"a b"="c d"`, with `\"` and
+///   `\\` inside.
 ///
 /// ```
 /// use logtree_core::{Formatter, Record};
@@ -50,6 +54,35 @@ use logtree_core::write_args;
 pub struct MillisecondFormatter {
     clock: Clock,
     message: Mode,
+    names: LevelNames,
+}
+
+/// How a text formatter spells levels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LevelNames {
+    /// The `log` crate's names, the default: `TRACE` `DEBUG` `INFO` `WARN` `ERROR`.
+    #[default]
+    Rust,
+    /// Python's `%(levelname)s`, as the seed's lines show them: `WARNING` for `Warn`; the
+    /// others as [`LevelNames::Rust`] (`TRACE`, which Python lacks, stays `TRACE`; Python's
+    /// `CRITICAL` has no `log` level, so an `Error` record is `ERROR`).
+    Python,
+}
+
+impl LevelNames {
+    /// The separator, the level's name and the separator, as one constant per level: a
+    /// fixed-size copy instead of a `memcpy` call and two more.
+    #[inline]
+    fn field(self, level: Level) -> &'static [u8] {
+        match (level, self) {
+            (Level::Error, _) => b" - ERROR - ",
+            (Level::Warn, LevelNames::Rust) => b" - WARN - ",
+            (Level::Warn, LevelNames::Python) => b" - WARNING - ",
+            (Level::Info, _) => b" - INFO - ",
+            (Level::Debug, _) => b" - DEBUG - ",
+            (Level::Trace, _) => b" - TRACE - ",
+        }
+    }
 }
 
 impl MillisecondFormatter {
@@ -58,6 +91,7 @@ impl MillisecondFormatter {
         MillisecondFormatter {
             clock: Clock::new(Zone::Local),
             message: Mode::Line,
+            names: LevelNames::Rust,
         }
     }
 
@@ -75,6 +109,24 @@ impl MillisecondFormatter {
     /// ```
     pub fn zone(mut self, zone: Zone) -> MillisecondFormatter {
         self.clock = Clock::new(zone);
+        self
+    }
+
+    /// Spells levels as `names`: [`LevelNames::Python`] writes the seed's exact lines,
+    /// `... - app.utils.logger - WARNING - message`.
+    ///
+    /// ```
+    /// use logtree_core::{Formatter, Level, Record};
+    /// use logtree_formatters::{LevelNames, MillisecondFormatter};
+    ///
+    /// let record = Record::builder().level(Level::Warn).logger("app").args(format_args!("low")).build();
+    /// let mut line = Vec::new();
+    /// MillisecondFormatter::utc().level_names(LevelNames::Python).format(&record, &mut line)?;
+    /// assert!(line.ends_with(b" - app - WARNING - low\n"));
+    /// # Ok::<(), logtree_core::Error>(())
+    /// ```
+    pub fn level_names(mut self, names: LevelNames) -> MillisecondFormatter {
+        self.names = names;
         self
     }
 
@@ -115,22 +167,14 @@ impl Formatter for MillisecondFormatter {
     fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
         self.clock.stamp(record.unix_time()).write_text(out);
         out.extend_from_slice(b" - ");
-        // The tree validates logger names, but a hand-built record is not checked: the name
-        // is escaped too, in the same scan as the message unless the message may span lines.
-        let mut start = out.len();
+        // A target that is not a logger name (`"app - ERROR - x"`) is shown as given, and a
+        // hand-built record is not checked: the field is escaped so that it holds no space
+        // and cannot fake the level field (a valid name has none: one short scan).
+        let start = out.len();
         out.extend_from_slice(record.logger().as_bytes());
-        if self.message == Mode::Multiline {
-            escape_from(out, start, Mode::Line);
-            start = out.len();
-        }
-        // One constant per level: a fixed-size copy instead of a `memcpy` call and two more.
-        out.extend_from_slice(match record.level() {
-            Level::Error => b" - ERROR - ",
-            Level::Warn => b" - WARN - ",
-            Level::Info => b" - INFO - ",
-            Level::Debug => b" - DEBUG - ",
-            Level::Trace => b" - TRACE - ",
-        });
+        escape_from(out, start, Mode::Field);
+        out.extend_from_slice(self.names.field(record.level()));
+        let start = out.len();
         write_args(out, record.args())?;
         escape_from(out, start, self.message);
         kv::write_text(out, record.key_values())?;

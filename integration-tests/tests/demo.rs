@@ -126,3 +126,48 @@ fn the_demo_rotates_its_dated_files_and_loses_nothing() {
         assert_eq!(seen, all, "{worker}");
     }
 }
+
+#[test]
+fn the_demo_piped_into_a_closed_reader_ends_quietly() {
+    use std::process::Stdio;
+
+    let work = tempfile::tempdir().unwrap();
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_demo"))
+        .current_dir(work.path())
+        .env("LOGTREE_DIR", work.path().join("logs"))
+        .env_remove("LOGTREE_LEVEL")
+        .env_remove("RUST_LOG")
+        .env_remove("LOGTREE_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `demo | head -0`: the reader goes away before the demo writes, so that every line the
+    // demo writes (console records, then its listing) meets the closed pipe.
+    drop(demo.stdout.take());
+    let output = demo.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert!(stderr.is_empty(), "a closed stdout is quiet: {stderr}");
+}
+
+#[test]
+fn a_setup_error_returned_from_main_prints_its_sentence() {
+    // `LOGTREE_CONFIG=/dev/zero` was read until memory ran out; now it fails at once, and
+    // `main`'s `Err` shows the error's sentence, not the variant's fields.
+    let work = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_demo"))
+        .current_dir(work.path())
+        .env("LOGTREE_CONFIG", "/dev/zero")
+        .env("LOGTREE_DIR", work.path().join("logs"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "Error: cannot read configuration file \"/dev/zero\": not a regular file"
+    );
+}

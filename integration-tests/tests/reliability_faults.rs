@@ -1274,8 +1274,8 @@ fn records_from_thread_local_destructors_and_after_shutdown_are_delivered() {
 /// exited): each write fails with EPIPE, which is reported, and the program and its other sinks
 /// go on (Rust programs ignore SIGPIPE).
 #[test]
-fn a_closed_console_pipe_is_reported_and_the_other_sinks_go_on() {
-    const TEST: &str = "a_closed_console_pipe_is_reported_and_the_other_sinks_go_on";
+fn a_closed_console_pipe_is_quiet_and_the_other_sinks_go_on() {
+    const TEST: &str = "a_closed_console_pipe_is_quiet_and_the_other_sinks_go_on";
     const RECORDS: usize = 2_000;
     if child::is_child(TEST) {
         let report = PathBuf::from(std::env::var_os(CHILD_DIR).unwrap()).join("report");
@@ -1285,7 +1285,11 @@ fn a_closed_console_pipe_is_reported_and_the_other_sinks_go_on() {
             .stderr()
             .color(logtree_sinks::ColorMode::Never)
             .build();
-        let app = app_logger(&tree, |options| options.sink(console).sink(mem.clone()));
+        let console = std::sync::Arc::new(console);
+        let console_closed = std::sync::Arc::clone(&console);
+        let app = app_logger(&tree, |options| {
+            options.shared_sink(console).sink(mem.clone())
+        });
         for i in 0..RECORDS {
             app.info(format_args!("record {i:05}"));
         }
@@ -1293,7 +1297,12 @@ fn a_closed_console_pipe_is_reported_and_the_other_sinks_go_on() {
         let epipe = errs.iter().filter(|e| e.os == Some(libc::EPIPE)).count();
         fs::write(
             report,
-            format!("errors={} epipe={epipe} mem={}", errs.len(), mem.len()),
+            format!(
+                "errors={} epipe={epipe} mem={} closed={}",
+                errs.len(),
+                mem.len(),
+                u8::from(console_closed.closed())
+            ),
         )
         .unwrap();
         return;
@@ -1318,7 +1327,9 @@ fn a_closed_console_pipe_is_reported_and_the_other_sinks_go_on() {
             .unwrap()
     };
     assert_eq!(field("mem"), RECORDS, "{report}");
-    assert!(field("epipe") > 0, "EPIPE reported: {report}");
-    assert_eq!(field("errors"), field("epipe"), "{report}");
+    // A reader that went away (`app | head -3`) is the end of that output, not a failure: the
+    // console stops writing and nothing is reported.
+    assert_eq!(field("closed"), 1, "{report}");
+    assert_eq!(field("errors"), 0, "{report}");
     println!("closed console pipe: {report}");
 }

@@ -36,10 +36,17 @@
 // Library code reports failures instead of panicking: no unwrap outside tests.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+/// The repository's README: every Rust snippet in it runs as a doctest, as pasted (the Quick
+/// start writes `logs/` beside this crate's manifest, ignored by git).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub mod config;
+mod message_filter;
 mod setup;
 
 pub use logtree_core::*;
 pub use logtree_formatters as formatters;
 pub use logtree_sinks as sinks;
-pub use setup::{setup_logger, Setup, DEFAULT_FILE_STEM};
+pub use setup::{init_for_tests, setup_logger, Setup, DEFAULT_FILE_STEM, DEFAULT_LEVEL};

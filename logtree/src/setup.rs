@@ -1,19 +1,32 @@
 //! The one-call setup: a console sink and a size-rotating dated file, with millisecond lines,
 //! configured by code, a file and the environment.
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use logtree_core::{
     validate_name, Error, Formatter, LevelFilter, Logger, LoggerTree, SetupOptions, Sink,
 };
-use logtree_formatters::{JsonFormatter, MillisecondFormatter, PatternFormatter, Zone};
+use logtree_formatters::{JsonFormatter, LevelNames, MillisecondFormatter, PatternFormatter, Zone};
 use logtree_sinks::{ColorMode, ConsoleSink, ConsoleStream, FlushPolicy, RotatingFileSink};
 
 use crate::config::{Config, FormatSpec};
+use crate::message_filter::MessageFilter;
 
 /// The file stem when none is configured: `logs/App_<date>.log`, as in the Python seed.
 pub const DEFAULT_FILE_STEM: &str = "App";
+
+/// The level of the installed logger when none is configured: `Debug`, as the seed's
+/// `setup_logger(name)`, so that a `log::debug!` after the one-call setup is written.
+pub const DEFAULT_LEVEL: LevelFilter = LevelFilter::Debug;
+
+/// Whether a configuration file named by the code must exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Presence {
+    Required,
+    Optional,
+}
 
 /// Reads one environment variable.
 type EnvVar = dyn Fn(&str) -> Option<String> + Send + Sync;
@@ -31,7 +44,7 @@ enum EnvSource {
 /// `<dir>/<stem>_<YYYY-MM-DD>.log`, rolled over by size, with millisecond timestamps.
 ///
 /// Settings come in three layers, each overriding the one before, setting by setting:
-/// 1. what the code sets with this builder (defaults: level `Info`, console on stdout, file
+/// 1. what the code sets with this builder (defaults: level `Debug` as the seed's, console on stdout, file
 ///    `logs/App_<date>.log`, 1 MiB, 5 backups, a write per record);
 /// 2. the configuration file, from [`config_file`](Setup::config_file) or, when set, the
 ///    `LOGTREE_CONFIG` environment variable ([`Config::from_file`] lists the keys);
@@ -41,6 +54,13 @@ enum EnvSource {
 /// Installing is idempotent: each module may install the same setup under its own module path
 /// and gets a child logger writing through the same console and file, never a line twice (the
 /// sinks have the identities `stdout` and the file's path).
+///
+/// The first install also gives the root logger the same sinks, so that the records of other
+/// crates (`hyper::proto`), which reach only the root, are written to the same console and
+/// file at `root_level` (`Warn` unless set); the application's own records, which propagate to
+/// the root too, are still written once. A later install with other sinks (a second file for a
+/// subsystem) leaves the root alone. It also turns on the logging of panics
+/// ([`log_panics`](Setup::log_panics)).
 ///
 /// ```
 /// use logtree::{LevelFilter, Setup};
@@ -70,9 +90,12 @@ enum EnvSource {
 #[must_use]
 pub struct Setup {
     code: Config,
-    config_file: Option<PathBuf>,
+    /// The configuration file the code names, and whether it may be absent.
+    config_file: Option<(PathBuf, Presence)>,
     env: EnvSource,
     extra_sinks: Vec<Arc<dyn Sink>>,
+    /// The console writes through `print!`, for the test harness's capture.
+    test_capture: bool,
 }
 
 impl Default for Setup {
@@ -89,7 +112,18 @@ impl Setup {
             config_file: None,
             env: EnvSource::Process,
             extra_sinks: Vec::new(),
+            test_capture: false,
         }
+    }
+
+    /// The setup for tests, as [`init_for_tests`] installs it: the console only, written
+    /// through `print!` so that `cargo test` captures it per test and shows the lines of
+    /// failing tests only; `Debug` and above of every logger (`RUST_LOG` still applies); no
+    /// file, no configuration file.
+    pub fn for_tests() -> Setup {
+        let mut setup = Setup::new().file(false).root_level(DEFAULT_LEVEL);
+        setup.test_capture = true;
+        setup
     }
 
     /// Lays a whole configuration layer over what the code set so far.
@@ -98,7 +132,8 @@ impl Setup {
         self
     }
 
-    /// The level of the logger being installed (`Info` unless set).
+    /// The level of the logger being installed (`Debug` unless set, as the seed's
+    /// `setup_logger`).
     pub fn level(mut self, level: LevelFilter) -> Setup {
         self.code.level = Some(level);
         self
@@ -198,10 +233,41 @@ impl Setup {
         self
     }
 
+    /// How the millisecond line spells levels: [`LevelNames::Python`] gives the seed's exact
+    /// lines (`WARNING`); [`LevelNames::Rust`] (`WARN`) unless set.
+    pub fn level_names(mut self, names: LevelNames) -> Setup {
+        self.code.level_names = Some(names);
+        self
+    }
+
+    /// Whether a record on a chain of loggers with no sink at all goes to stderr at `Warn` and
+    /// above, as Python's `logging.lastResort` (true unless set).
+    pub fn last_resort(mut self, enabled: bool) -> Setup {
+        self.code.last_resort = Some(enabled);
+        self
+    }
+
+    /// Whether a panic is logged at `Error` through the tree (message, location, thread, and
+    /// the backtrace when `RUST_BACKTRACE` enables one) before the buffers are flushed, as the
+    /// `log-panics` crate does (true unless set).
+    pub fn log_panics(mut self, enabled: bool) -> Setup {
+        self.code.log_panics = Some(enabled);
+        self
+    }
+
     /// Reads this configuration file (TOML, or JSON by its `.json` name) over the code's
-    /// settings. `LOGTREE_CONFIG`, when set, names the file instead.
+    /// settings; it must exist. `LOGTREE_CONFIG`, when set, names the file instead.
     pub fn config_file(mut self, path: impl Into<PathBuf>) -> Setup {
-        self.config_file = Some(path.into());
+        self.config_file = Some((path.into(), Presence::Required));
+        self
+    }
+
+    /// Reads this configuration file when it exists, and uses the other layers alone when
+    /// nothing is at `path` (a file the user may create later, as the seed's planned
+    /// `data/config/config.json`). A file that is there but unreadable or invalid still fails
+    /// setup. `LOGTREE_CONFIG`, when set, names a file that must exist instead.
+    pub fn optional_config_file(mut self, path: impl Into<PathBuf>) -> Setup {
+        self.config_file = Some((path.into(), Presence::Optional));
         self
     }
 
@@ -236,13 +302,23 @@ impl Setup {
             EnvSource::Ignored => None,
             EnvSource::Custom(var) => var(name),
         };
-        let env = Config::from_env_with(var)?;
+        // A bad value in the environment never stops the app: as env_logger, it is reported
+        // once on stderr and that variable is left out.
+        let (env, errors) = Config::from_env_skipping_errors(var);
+        for err in &errors {
+            report_once(err);
+        }
         let mut config = self.code.clone();
-        if let Some(path) = var("LOGTREE_CONFIG")
-            .map(PathBuf::from)
-            .or_else(|| self.config_file.clone())
-        {
-            config.merge(Config::from_file(path)?);
+        let file = match var("LOGTREE_CONFIG") {
+            Some(path) => Some(Config::from_file(path)?),
+            None => match &self.config_file {
+                Some((path, Presence::Required)) => Some(Config::from_file(path)?),
+                Some((path, Presence::Optional)) => Config::from_optional_file(path)?,
+                None => None,
+            },
+        };
+        if let Some(file) = file {
+            config.merge(file);
         }
         config.merge(env);
         Ok(config)
@@ -255,16 +331,27 @@ impl Setup {
     /// As [`resolve`](Setup::resolve), and the file sink's errors (a directory that cannot be
     /// created or written, a bad stem).
     pub fn options(&self) -> Result<(Config, SetupOptions), Error> {
+        let (config, sinks) = self.sinks()?;
+        let level = config.level.unwrap_or(DEFAULT_LEVEL);
+        let options = sinks
+            .into_iter()
+            .fold(SetupOptions::new().level(level), SetupOptions::shared_sink);
+        Ok((config, options))
+    }
+
+    /// The resolved settings and the sinks they make: console, file, then the extra ones.
+    fn sinks(&self) -> Result<(Config, Vec<Arc<dyn Sink>>), Error> {
         let config = self.resolve()?;
-        let mut options = SetupOptions::new().level(config.level.unwrap_or(LevelFilter::Info));
+        let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
         if config.console.unwrap_or(true) {
             let console = ConsoleSink::builder()
+                .test_capture(self.test_capture)
                 .stream(config.console_stream.unwrap_or_default())
                 .color(config.color.unwrap_or(ColorMode::Auto))
                 .level(config.console_level.unwrap_or(LevelFilter::Trace))
                 .boxed_formatter(formatter(&config, config.console_format.as_ref())?)
                 .build();
-            options = options.sink(console);
+            sinks.push(filtered(&config, console));
         }
         if config.file.unwrap_or(true) {
             let mut policy = config.flush.unwrap_or_default();
@@ -295,12 +382,10 @@ impl Setup {
             if let Some(backup_count) = config.backup_count {
                 file = file.backup_count(backup_count);
             }
-            options = options.sink(file.build()?);
+            sinks.push(filtered(&config, file.build()?));
         }
-        for sink in &self.extra_sinks {
-            options = options.shared_sink(Arc::clone(sink));
-        }
-        Ok((config, options))
+        sinks.extend(self.extra_sinks.iter().cloned());
+        Ok((config, sinks))
     }
 
     /// Installs the setup on the process-wide tree under `name` (usually the crate's or the
@@ -315,7 +400,13 @@ impl Setup {
     /// reason, the sinks' setup errors, and [`Error::FacadeTaken`] when another logger owns the
     /// `log` facade.
     pub fn install(&self, name: &str) -> Result<Logger, Error> {
-        self.install_with(name, LoggerTree::setup, LoggerTree::global())
+        let mut log_panics = true;
+        let logger =
+            self.install_with(name, LoggerTree::setup, LoggerTree::global(), |config| {
+                log_panics = config.log_panics.unwrap_or(true)
+            })?;
+        LoggerTree::set_log_panics(log_panics);
+        Ok(logger)
     }
 
     /// Installs the setup on an explicit tree (tests, embedding).
@@ -323,7 +414,12 @@ impl Setup {
     /// # Errors
     /// As [`install`](Setup::install), except that no facade is involved.
     pub fn install_on(&self, tree: &LoggerTree, name: &str) -> Result<Logger, Error> {
-        self.install_with(name, |name, options| tree.setup_logger(name, options), tree)
+        self.install_with(
+            name,
+            |name, options| tree.setup_logger(name, options),
+            tree,
+            |_| {},
+        )
     }
 
     fn install_with(
@@ -331,19 +427,65 @@ impl Setup {
         name: &str,
         setup: impl FnOnce(&str, SetupOptions) -> Result<Logger, Error>,
         tree: &LoggerTree,
+        process_wide: impl FnOnce(&Config),
     ) -> Result<Logger, Error> {
         let name = logtree_core::target_to_name(name);
         validate_name(&name)?;
-        let (config, options) = self.options()?;
+        let (config, sinks) = self.sinks()?;
+        process_wide(&config);
+        let level = config.level.unwrap_or(DEFAULT_LEVEL);
+        let options = sinks
+            .iter()
+            .cloned()
+            .fold(SetupOptions::new().level(level), SetupOptions::shared_sink);
         let logger = setup(&name, options)?;
+        // Other crates' records (`hyper::proto`) reach the root only: the first standard setup
+        // gives it the same sinks, so they are written beside the application's, at
+        // `root_level`. A record reaches each sink identity once, so the application's own
+        // records, which also propagate to the root, are still written once. A later setup with
+        // other sinks (another file for a subsystem) leaves the root alone.
+        let root = tree.root();
+        if root.sink_ids().is_empty() && !sinks.is_empty() {
+            let options = sinks
+                .into_iter()
+                .fold(SetupOptions::new(), SetupOptions::shared_sink);
+            tree.setup_logger("", options)?;
+        }
         if let Some(level) = config.root_level {
             tree.root().set_level(Some(level));
+        }
+        if let Some(on) = config.last_resort {
+            tree.set_last_resort(on);
         }
         for (other, level) in &config.levels {
             // Names were validated when the configuration was read.
             tree.logger(other)?.set_level(Some(*level));
         }
         Ok(logger)
+    }
+}
+
+/// `sink`, behind the message filter of `RUST_LOG`'s `/regex` when there is one.
+fn filtered(config: &Config, sink: impl Sink + 'static) -> Arc<dyn Sink> {
+    match &config.message_filter {
+        Some(regex) => Arc::new(MessageFilter::new(sink, regex)),
+        None => Arc::new(sink),
+    }
+}
+
+/// Prints `err` on stderr, once per process for each distinct error: every module that
+/// installs the setup reads the same environment.
+fn report_once(err: &Error) {
+    static REPORTED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let text = err.to_string();
+    let mut reported = REPORTED.lock().unwrap_or_else(PoisonError::into_inner);
+    if !reported.contains(&text) {
+        // `eprintln!` would panic on a closed stderr.
+        let _ = writeln!(
+            std::io::stderr(),
+            "logtree: ignoring the environment variable: {text}"
+        );
+        reported.push(text);
     }
 }
 
@@ -358,9 +500,11 @@ fn formatter(config: &Config, own: Option<&FormatSpec>) -> Result<Box<dyn Format
             .or(config.format.as_ref())
             .unwrap_or(&FormatSpec::Millisecond)
         {
-            FormatSpec::Millisecond => {
-                Box::new(MillisecondFormatter::new().zone(zone.unwrap_or(Zone::Local)))
-            }
+            FormatSpec::Millisecond => Box::new(
+                MillisecondFormatter::new()
+                    .zone(zone.unwrap_or(Zone::Local))
+                    .level_names(config.level_names.unwrap_or_default()),
+            ),
             FormatSpec::Json => Box::new(JsonFormatter::new().zone(zone.unwrap_or(Zone::Utc))),
             FormatSpec::Pattern(layout) => {
                 let pattern = PatternFormatter::new(layout)?;
@@ -385,4 +529,20 @@ fn formatter(config: &Config, own: Option<&FormatSpec>) -> Result<Box<dyn Format
 /// As [`Setup::install`].
 pub fn setup_logger(name: &str) -> Result<Logger, Error> {
     Setup::new().install(name)
+}
+
+/// One line at the start of a test, as env_logger's `is_test(true)`: every record of every
+/// logger at `Debug` and above (or as `RUST_LOG` says) is printed through `print!`, which
+/// `cargo test` captures, so that the log lines of a failing test are shown under its name and
+/// those of passing tests are not. Idempotent; each test may call it. Errors (another logger
+/// owns the `log` facade, a bad `RUST_LOG` is reported on stderr anyway) are ignored: a test's
+/// logging must not fail the test.
+///
+/// ```
+/// // In a `#[test]` function:
+/// logtree::init_for_tests();
+/// log::debug!("shown only if this test fails");
+/// ```
+pub fn init_for_tests() {
+    let _ = Setup::for_tests().install("");
 }

@@ -33,18 +33,23 @@ fn installs_a_dated_rotating_file_with_millisecond_lines() {
         .file_stem("Shop")
         .install_on(&tree, "shop")
         .unwrap();
+    app.trace(format_args!(
+        "hidden: Debug is the default level, as the seed's"
+    ));
     app.info(format_args!("open"));
-    app.debug(format_args!("hidden: Info is the default level"));
+    app.debug(format_args!("shown: the seed's setup_logger logs at DEBUG"));
     let files = files_in(dir.path());
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     assert_eq!(files, [dir.path().join(format!("Shop_{today}.log"))]);
     let text = read_all(dir.path());
     let line = text.lines().next().unwrap();
-    assert_eq!(text.lines().count(), 1);
+    assert_eq!(text.lines().count(), 2);
     assert!(line.starts_with(&today), "{line}");
     assert_eq!(&line[19..20], ".");
     assert!(line[20..23].bytes().all(|b| b.is_ascii_digit()), "{line}");
     assert!(line.ends_with(" - shop - INFO - open"), "{line}");
+    let debug = text.lines().nth(1).unwrap();
+    assert!(debug.ends_with(" - shop - DEBUG - shown: the seed's setup_logger logs at DEBUG"));
 }
 
 #[test]
@@ -182,15 +187,6 @@ fn errors_name_their_cause_and_change_nothing() {
 
     let err = quiet()
         .dir(dir.path())
-        .env_with(|name| (name == "LOGTREE_LEVEL").then(|| "app=chatty".to_owned()))
-        .install_on(&tree, "app")
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidConfig { source_name, .. } if source_name == "LOGTREE_LEVEL")
-    );
-
-    let err = quiet()
-        .dir(dir.path())
         .format(FormatSpec::Pattern("{nope}".into()))
         .install_on(&tree, "app")
         .unwrap_err();
@@ -272,4 +268,95 @@ fn the_files_own_format_wins_over_the_common_one() {
         .unwrap();
     plain.info(format_args!("patterned"));
     assert_eq!(read_all(&plain_logs), "INFO|patterned\n");
+}
+
+#[test]
+fn an_optional_config_file_may_be_absent_but_not_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("data/config/logtree.toml");
+    let setup = quiet()
+        .dir(dir.path().join("logs"))
+        .optional_config_file(&config);
+    let tree = LoggerTree::new();
+    let app = setup.install_on(&tree, "app").unwrap();
+    assert_eq!(
+        app.level(),
+        Some(logtree::DEFAULT_LEVEL),
+        "absent: the defaults"
+    );
+
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, "level = \"warn\"\n").unwrap();
+    let app = setup.install_on(&LoggerTree::new(), "app").unwrap();
+    assert_eq!(app.level(), Some(LevelFilter::Warn), "present: read");
+
+    std::fs::write(&config, "level = \"loud\"\n").unwrap();
+    let err = setup.install_on(&LoggerTree::new(), "app").unwrap_err();
+    assert!(matches!(err, Error::InvalidConfig { .. }), "{err}");
+    assert!(err.to_string().contains("line 1 column 9"), "{err}");
+
+    // A required file that is missing is an error about a configuration file.
+    let err = quiet()
+        .config_file(dir.path().join("missing.toml"))
+        .install_on(&LoggerTree::new(), "app")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("cannot read configuration file"), "{err}");
+}
+
+#[test]
+fn the_first_setup_serves_other_crates_and_a_second_file_stays_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (main_dir, jobs_dir) = (dir.path().join("main"), dir.path().join("jobs"));
+    let tree = LoggerTree::new();
+    let app = quiet().dir(&main_dir).install_on(&tree, "app").unwrap();
+    let jobs = quiet()
+        .dir(&jobs_dir)
+        .file_stem("Jobs")
+        .install_on(&tree, "jobs")
+        .unwrap();
+    assert_eq!(
+        tree.root().sink_ids(),
+        app.sink_ids(),
+        "the first setup's file"
+    );
+    tree.logger("hyper.proto")
+        .unwrap()
+        .warn(format_args!("other crate"));
+    jobs.info(format_args!("job"));
+    app.info(format_args!("app"));
+    let main_text = read_all(&main_dir);
+    assert!(main_text.contains(" - hyper.proto - WARN - other crate\n"));
+    assert!(main_text.contains(" - app - INFO - app\n"));
+    // `jobs` propagates to the root, whose sinks are the first setup's: as in Python, where a
+    // record goes to its logger's handlers and then the root's.
+    assert!(main_text.contains(" - jobs - INFO - job\n"));
+    assert_eq!(main_text.lines().count(), 3, "each line once:\n{main_text}");
+    assert_eq!(read_all(&jobs_dir).lines().count(), 1);
+}
+
+#[test]
+fn a_bad_environment_value_is_ignored_and_code_values_still_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = LoggerTree::new();
+    // As env_logger: a bad RUST_LOG is reported on stderr and left out, the app goes on.
+    let app = quiet()
+        .dir(dir.path())
+        .env_with(|name| (name == "LOGTREE_LEVEL").then(|| "app=chatty".to_owned()))
+        .install_on(&tree, "app")
+        .unwrap();
+    assert_eq!(app.level(), Some(logtree::DEFAULT_LEVEL));
+    // The same mistake in a configuration file fails, naming the file, key, line and column.
+    let config = dir.path().join("app.toml");
+    std::fs::write(&config, "[levels]\napp = \"chatty\"\n").unwrap();
+    let err = quiet()
+        .dir(dir.path())
+        .config_file(&config)
+        .install_on(&tree, "app")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("app.toml") && err.contains("levels.app") && err.contains("line 2 column 7"),
+        "{err}"
+    );
 }

@@ -1,8 +1,8 @@
 //! The console sink: standard output or standard error, coloured by level on a terminal.
 
-use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use logtree_core::{AtomicLevelFilter, Error, Formatter, Level, LevelFilter, Record, Sink, SinkId};
 use logtree_formatters::MillisecondFormatter;
@@ -36,6 +36,16 @@ impl ConsoleStream {
         }
     }
 
+    /// Writes `bytes` through `print!` or `eprint!`, which the test harness captures per
+    /// test (`std::io::stdout()` is not captured).
+    fn print_line(self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        match self {
+            ConsoleStream::Stdout => print!("{text}"),
+            ConsoleStream::Stderr => eprint!("{text}"),
+        }
+    }
+
     /// Writes `bytes` with one `write_all` under the stream's lock, so that lines of
     /// concurrent records never interleave.
     fn write_line(self, bytes: &[u8]) -> io::Result<()> {
@@ -56,8 +66,11 @@ impl ConsoleStream {
 /// Whether a [`ConsoleSink`] colours its lines by level.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ColorMode {
-    /// Colours when the stream is a terminal and the `NO_COLOR` environment variable is unset
-    /// or empty (<https://no-color.org>). Both are checked once, when the sink is built.
+    /// The conventions of the command line, as `anstream` reads them: never when `NO_COLOR`
+    /// is set and not empty (<https://no-color.org>); always when `CLICOLOR_FORCE` is (even
+    /// into a pipe); never when `CLICOLOR=0`; otherwise when the stream is a terminal that
+    /// supports colour (not `TERM=dumb`; a Windows console gets its ANSI mode switched on).
+    /// Decided once, when the sink is built.
     #[default]
     Auto,
     /// Always colours, even into a pipe or a file.
@@ -68,17 +81,23 @@ pub enum ColorMode {
 
 impl ColorMode {
     fn applies_to(self, stream: ConsoleStream) -> bool {
-        self.decide(
-            || stream.is_terminal(),
-            std::env::var_os("NO_COLOR").as_deref(),
-        )
-    }
-
-    fn decide(self, is_terminal: impl FnOnce() -> bool, no_color: Option<&OsStr>) -> bool {
         match self {
             ColorMode::Always => true,
             ColorMode::Never => false,
-            ColorMode::Auto => no_color.is_none_or(OsStr::is_empty) && is_terminal(),
+            ColorMode::Auto => {
+                // The well-kept reading of NO_COLOR, CLICOLOR(_FORCE), TERM and the terminal
+                // check, rather than a hand-written subset of it.
+                let choice = match stream {
+                    ConsoleStream::Stdout => anstream::AutoStream::choice(&io::stdout()),
+                    ConsoleStream::Stderr => anstream::AutoStream::choice(&io::stderr()),
+                };
+                let color = choice != anstream::ColorChoice::Never;
+                if color && stream.is_terminal() {
+                    // Windows 10+ consoles show ANSI colours once asked to; elsewhere a no-op.
+                    let _ = anstyle_query::windows::enable_ansi_colors();
+                }
+                color
+            }
         }
     }
 }
@@ -106,6 +125,11 @@ impl ColorMode {
 /// ```
 pub struct ConsoleSink {
     stream: ConsoleStream,
+    /// Set once the reader went away (`demo | head -3`): nothing more is written, nothing is
+    /// reported.
+    closed: AtomicBool,
+    /// Writes through `print!`, for the test harness's capture.
+    test_capture: bool,
     color: bool,
     level: AtomicLevelFilter,
     formatter: Box<dyn Formatter>,
@@ -127,6 +151,7 @@ impl ConsoleSink {
     pub fn builder() -> ConsoleSinkBuilder {
         ConsoleSinkBuilder {
             stream: ConsoleStream::Stdout,
+            test_capture: false,
             color: ColorMode::Auto,
             level: LevelFilter::Trace,
             formatter: None,
@@ -141,6 +166,23 @@ impl ConsoleSink {
     /// Whether lines are coloured (decided when the sink was built).
     pub fn colored(&self) -> bool {
         self.color
+    }
+
+    /// Whether the reader of the stream went away (a closed pipe): the sink then writes
+    /// nothing more and reports nothing, as a command-line tool piped into `head` should.
+    pub fn closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
+
+    /// A closed pipe ends this sink's output quietly; any other failure is returned.
+    fn quiet_if_closed(&self, result: io::Result<()>) -> io::Result<()> {
+        match result {
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Sets the sink's own level; records below it are skipped by this sink only.
@@ -176,10 +218,17 @@ impl Sink for ConsoleSink {
     }
 
     fn log(&self, record: &Record<'_>) -> Result<(), Error> {
+        if self.closed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         let mut line = LineBuffer::take();
         render(&*self.formatter, self.color, record, &mut line)?;
-        self.stream
-            .write_line(&line)
+        if self.test_capture {
+            self.stream.print_line(&line);
+            return Ok(());
+        }
+        let written = self.stream.write_line(&line);
+        self.quiet_if_closed(written)
             .map_err(|source| Error::Write {
                 target: self.stream.name().to_owned(),
                 source,
@@ -187,10 +236,15 @@ impl Sink for ConsoleSink {
     }
 
     fn flush(&self) -> Result<(), Error> {
-        self.stream.flush().map_err(|source| Error::Flush {
-            target: self.stream.name().to_owned(),
-            source,
-        })
+        if self.closed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let flushed = self.stream.flush();
+        self.quiet_if_closed(flushed)
+            .map_err(|source| Error::Flush {
+                target: self.stream.name().to_owned(),
+                source,
+            })
     }
 }
 
@@ -198,6 +252,7 @@ impl Sink for ConsoleSink {
 #[must_use]
 pub struct ConsoleSinkBuilder {
     stream: ConsoleStream,
+    test_capture: bool,
     color: ColorMode,
     level: LevelFilter,
     formatter: Option<Box<dyn Formatter>>,
@@ -222,6 +277,15 @@ impl ConsoleSinkBuilder {
         self
     }
 
+    /// With `true`, lines go through `print!` (or `eprint!`), which `cargo test` captures per
+    /// test: a test's log lines are shown only when it fails, under its own name. Writing
+    /// through the stream's handle, the default, escapes that capture. For tests only: each
+    /// line is copied once more.
+    pub fn test_capture(mut self, capture: bool) -> ConsoleSinkBuilder {
+        self.test_capture = capture;
+        self
+    }
+
     /// Sets the sink's own level.
     pub fn level(mut self, level: LevelFilter) -> ConsoleSinkBuilder {
         self.level = level;
@@ -242,6 +306,8 @@ impl ConsoleSinkBuilder {
     /// The sink. Reads `NO_COLOR` and checks for a terminal now, under [`ColorMode::Auto`].
     pub fn build(self) -> ConsoleSink {
         ConsoleSink {
+            closed: AtomicBool::new(false),
+            test_capture: self.test_capture,
             color: self.color.applies_to(self.stream),
             stream: self.stream,
             level: AtomicLevelFilter::new(self.level),
@@ -330,21 +396,6 @@ mod tests {
         for (i, c) in colors.iter().enumerate() {
             assert!(!colors[i + 1..].contains(c), "two levels share a colour");
         }
-    }
-
-    #[test]
-    fn auto_colours_only_a_terminal_without_no_color() {
-        let set = Some(OsStr::new("1"));
-        let empty = Some(OsStr::new(""));
-        assert!(ColorMode::Auto.decide(|| true, None));
-        assert!(
-            ColorMode::Auto.decide(|| true, empty),
-            "an empty NO_COLOR is unset"
-        );
-        assert!(!ColorMode::Auto.decide(|| true, set));
-        assert!(!ColorMode::Auto.decide(|| false, None));
-        assert!(ColorMode::Always.decide(|| false, set));
-        assert!(!ColorMode::Never.decide(|| true, None));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::node::Node;
 use super::Shared;
 use crate::name::{parent_name, target_to_name, validate_name};
 use crate::record::NoKeyValues;
-use crate::{Error, Level, LevelFilter, Record, Sink, UnixTime};
+use crate::{Error, Level, LevelFilter, Record, Sink, SinkId, UnixTime};
 
 /// Past this many distinct targets the shared cache stops growing (targets built at run time
 /// must not grow memory without bound); further targets are resolved per record.
@@ -254,12 +254,12 @@ impl Shared {
             let logged = catch_unwind(AssertUnwindSafe(|| {
                 if sink.level().allows(record.level()) {
                     if let Err(err) = sink.log(record) {
-                        self.report(&err);
+                        self.report_for(&**sink, &err);
                     }
                 }
             }));
             if let Err(payload) = logged {
-                self.report(&sink_panicked(&**sink, payload));
+                self.report_for(&**sink, &sink_panicked(&**sink, payload));
             }
         }
     }
@@ -274,16 +274,28 @@ impl Shared {
             .unwrap_or_else(|payload| Err(sink_panicked(sink, payload)))
     }
 
-    /// Hands a failure to the error handler; a panicking handler is ignored.
+    /// Hands a failure that is no sink's to the error handler; a panicking handler is
+    /// ignored.
     #[cold]
     pub(crate) fn report(&self, err: &Error) {
+        self.report_with(err, None);
+    }
+
+    /// Hands a failure of `sink` to the error handler, with the sink's identity.
+    #[cold]
+    pub(crate) fn report_for(&self, sink: &dyn Sink, err: &Error) {
+        let id = catch_unwind(AssertUnwindSafe(|| sink.id())).ok();
+        self.report_with(err, id.as_ref());
+    }
+
+    fn report_with(&self, err: &Error, sink: Option<&SinkId>) {
         let handler = Arc::clone(
             &self
                 .error_handler
                 .read()
                 .unwrap_or_else(PoisonError::into_inner),
         );
-        let _ = catch_unwind(AssertUnwindSafe(|| handler(err)));
+        let _ = catch_unwind(AssertUnwindSafe(|| handler(err, sink)));
     }
 
     /// Calls `f` with the route of `target` and its logger's effective level, from this

@@ -22,6 +22,7 @@ pub(super) fn flush_global_tree_at_exit() {
             // A panic inside a sink may hold that sink's lock: flushing from the same thread
             // would deadlock, and the tree catches that panic anyway.
             if !super::dispatch::dispatching_on_this_thread() {
+                super::panic_log::log_panic(info);
                 flush_global_tree();
             }
             previous(info);
@@ -69,7 +70,7 @@ fn flush_sink(sink: &dyn Sink) {
     // Failures go to the error handler; a panic here must not cross into the C runtime.
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         if let Err(err) = shared.guarded(sink, || sink.flush()) {
-            shared.report(&err);
+            shared.report_for(sink, &err);
         }
     }));
 }

@@ -9,6 +9,7 @@ mod lifetime;
 mod logger;
 mod node;
 mod options;
+mod panic_log;
 #[cfg(test)]
 mod refresh_prop;
 #[cfg(test)]
@@ -24,8 +25,9 @@ use rustc_hash::FxHashMap;
 
 pub use logger::Logger;
 pub use options::SetupOptions;
+pub use panic_log::PANIC_LOGGER;
 
-use crate::error_handler::{ErrorHandler, StderrErrorHandler};
+use crate::error_handler::{SinkErrorHandler, StderrErrorHandler};
 use crate::name::{parent_name, target_to_name, validate_name};
 use crate::{Error, LevelFilter, Sink, SinkId};
 use dispatch::RouteMap;
@@ -84,7 +86,7 @@ pub(crate) struct Shared {
     max_level: AtomicU8,
     /// Whether this tree owns the `log` facade and keeps its max level.
     drives_facade: AtomicBool,
-    error_handler: RwLock<Arc<ErrorHandler>>,
+    error_handler: RwLock<Arc<SinkErrorHandler>>,
     reentrant_dropped: AtomicU64,
     /// Whether a record that reaches no sink goes to [`last_resort::LastResort`].
     last_resort_on: AtomicBool,
@@ -120,7 +122,7 @@ impl LoggerTree {
                 generation: AtomicU64::new(generation),
                 max_level: AtomicU8::new(LevelFilter::Warn as u8),
                 drives_facade: AtomicBool::new(false),
-                error_handler: RwLock::new(Arc::new(move |err: &Error| {
+                error_handler: RwLock::new(Arc::new(move |err: &Error, _: Option<&SinkId>| {
                     default_handler.report(err)
                 })),
                 reentrant_dropped: AtomicU64::new(0),
@@ -216,6 +218,38 @@ impl LoggerTree {
     /// Replaces the error handler, which receives sink failures at log time. The default prints
     /// one line to stderr, at most once a second ([`StderrErrorHandler`]).
     pub fn set_error_handler(&self, handler: impl Fn(&Error) + Send + Sync + 'static) {
+        self.set_sink_error_handler(move |err, _| handler(err));
+    }
+
+    /// Replaces the error handler with one that is also told which sink failed (`None` for a
+    /// failure that is no sink's): a sink's errors name what it writes to, but a downstream
+    /// sink's [`Error::Other`] may not, and a handler may want to act per sink.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use logtree_core::{Error, LoggerTree, Record, SetupOptions, Sink, SinkId};
+    ///
+    /// struct Failing;
+    /// impl Sink for Failing {
+    ///     fn id(&self) -> SinkId { SinkId::new("failing") }
+    ///     fn log(&self, _: &Record<'_>) -> Result<(), Error> { Err(Error::other("down")) }
+    ///     fn flush(&self) -> Result<(), Error> { Ok(()) }
+    /// }
+    ///
+    /// let tree = LoggerTree::new();
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let into = Arc::clone(&seen);
+    /// tree.set_sink_error_handler(move |err, sink| {
+    ///     into.lock().unwrap().push(format!("{}: {err}", sink.map_or("-", SinkId::as_str)));
+    /// });
+    /// tree.setup_logger("app", SetupOptions::new().sink(Failing))?.error(format_args!("x"));
+    /// assert_eq!(*seen.lock().unwrap(), ["failing: down"]);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn set_sink_error_handler(
+        &self,
+        handler: impl Fn(&Error, Option<&SinkId>) + Send + Sync + 'static,
+    ) {
         let mut slot = self
             .shared
             .error_handler
@@ -390,7 +424,7 @@ impl Shared {
             if let Err(err) = self.guarded(&*sink, || op(&*sink)) {
                 match first {
                     None => first = Some(err),
-                    Some(_) => self.report(&err),
+                    Some(_) => self.report_for(&*sink, &err),
                 }
             }
         }

@@ -562,3 +562,49 @@ fn dropping_the_tree_shuts_its_sinks_down() {
         "one shutdown per distinct sink"
     );
 }
+
+#[test]
+fn the_sink_error_handler_is_told_which_sink_failed() {
+    struct Failing(&'static str);
+    impl Sink for Failing {
+        fn id(&self) -> SinkId {
+            SinkId::new(self.0)
+        }
+        fn log(&self, _: &Record<'_>) -> Result<(), Error> {
+            Err(Error::other("down"))
+        }
+        fn flush(&self) -> Result<(), Error> {
+            panic!("flush exploded")
+        }
+    }
+    let tree = LoggerTree::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let into = Arc::clone(&seen);
+    tree.set_sink_error_handler(move |err, sink| {
+        let sink = sink.map(|id| id.to_string());
+        into.lock().unwrap().push((sink, err.to_string()));
+    });
+    let app = tree
+        .setup_logger(
+            "app",
+            SetupOptions::new()
+                .sink(Failing("first"))
+                .sink(Failing("second")),
+        )
+        .unwrap();
+    app.error(format_args!("x"));
+    let err = tree.flush().unwrap_err();
+    assert!(err.to_string().contains("flush exploded"), "{err}");
+    let seen = seen.lock().unwrap();
+    let names: Vec<_> = seen.iter().map(|(sink, _)| sink.as_deref()).collect();
+    // Both log failures, then the second flush failure (the first is returned).
+    assert_eq!(
+        names,
+        [Some("first"), Some("second"), Some("second")],
+        "{seen:?}"
+    );
+    assert!(
+        seen[2].1.contains("sink second panicked: flush exploded"),
+        "{seen:?}"
+    );
+}

@@ -262,3 +262,58 @@ fn dst_child() {
         assert!(line.starts_with(want), "{line} != {want}");
     }
 }
+
+#[test]
+fn python_level_names_give_the_seeds_exact_line() {
+    let python = MillisecondFormatter::utc().level_names(LevelNames::Python);
+    let rust = MillisecondFormatter::utc();
+    for (level, seed_name, rust_name) in [
+        (Level::Error, "ERROR", "ERROR"),
+        (Level::Warn, "WARNING", "WARN"),
+        (Level::Info, "INFO", "INFO"),
+        (Level::Debug, "DEBUG", "DEBUG"),
+        (Level::Trace, "TRACE", "TRACE"),
+    ] {
+        let line = |formatter: &MillisecondFormatter| {
+            let mut out = Vec::new();
+            let record = Record::builder()
+                .level(level)
+                .logger("app.utils.logger")
+                .args(format_args!("message"))
+                .timestamp(at_nanos(123_000_000))
+                .build();
+            formatter.format(&record, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        // Python: "%(asctime)s.%(msecs)03d - %(name)s - %(levelname)s - %(message)s".
+        assert_eq!(
+            line(&python),
+            format!("2025-06-27 14:25:23.123 - app.utils.logger - {seed_name} - message\n")
+        );
+        assert_eq!(
+            line(&rust),
+            format!("2025-06-27 14:25:23.123 - app.utils.logger - {rust_name} - message\n")
+        );
+    }
+}
+
+#[test]
+fn no_field_or_line_can_be_faked() {
+    let kvs = [("a=b c", "v")];
+    let record = Record::builder()
+        .level(Level::Info)
+        .logger("app - ERROR - x")
+        .args(format_args!("sep\u{2028}INFO forged \u{202e}gnp.exe"))
+        .key_values(&kvs)
+        .timestamp(at_nanos(0))
+        .build();
+    let mut out = Vec::new();
+    MillisecondFormatter::utc()
+        .format(&record, &mut out)
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "2025-06-27 14:25:23.000 - app\\x20-\\x20ERROR\\x20-\\x20x - INFO - \
+         sep\\u{2028}INFO forged \\u{202e}gnp.exe \"a=b c\"=v\n"
+    );
+}

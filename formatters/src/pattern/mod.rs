@@ -159,8 +159,8 @@ impl Formatter for PatternFormatter {
                 }
                 Segment::TimeItems(items) => stamp().write_items(out, items)?,
                 Segment::Level => out.extend_from_slice(record.level().as_str().as_bytes()),
-                Segment::Logger => write_text(out, record.logger()),
-                Segment::Target => write_text(out, record.target()),
+                Segment::Logger => write_field(out, record.logger()),
+                Segment::Target => write_field(out, record.target()),
                 Segment::Message => {
                     let start = out.len();
                     write_args(out, record.args())?;
@@ -191,6 +191,14 @@ fn write_text(out: &mut Vec<u8>, text: &str) {
     let start = out.len();
     out.extend_from_slice(text.as_bytes());
     escape_from(out, start, Mode::Line);
+}
+
+/// The logger or target: escaped onto one line and without a space (`\x20`), so that a
+/// target such as `"app - ERROR - x"` cannot fake the fields around it.
+fn write_field(out: &mut Vec<u8>, text: &str) {
+    let start = out.len();
+    out.extend_from_slice(text.as_bytes());
+    escape_from(out, start, Mode::Field);
 }
 
 #[cfg(test)]

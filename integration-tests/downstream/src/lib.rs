@@ -1,5 +1,6 @@
 //! A third-party sink and formatter written against `logtree-core` alone: records as CSV rows
-//! (`level,logger,message`), collected in memory.
+//! (`level,logger,message`), collected in memory. It uses what core offers text sinks: the
+//! escaping that keeps one record on one line and the per-thread line buffer.
 //!
 //! ```
 //! use downstream_sink::{CsvFormatter, CsvRows};
@@ -9,15 +10,18 @@
 //! let tree = LoggerTree::new();
 //! let app = tree.setup_logger("app", SetupOptions::new().level(LevelFilter::Info).sink(rows.clone()))?;
 //! app.info(format_args!("hello, world"));
-//! assert_eq!(rows.rows(), ["INFO,app,\"hello, world\""]);
+//! app.info(format_args!("two\nrows?"));
+//! assert_eq!(rows.rows(), ["INFO,app,\"hello, world\"", "INFO,app,two\\nrows?"]);
 //! # Ok::<(), logtree_core::Error>(())
 //! ```
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use logtree_core::text::{escape_from, EscapeMode, LineBuffer};
 use logtree_core::{write_args, Error, Formatter, Record, Sink, SinkId};
 
-/// Formats `LEVEL,logger,"message"` (the message quoted when it holds a comma or a quote).
+/// Formats `LEVEL,logger,"message"` (the message quoted when it holds a comma or a quote, its
+/// control characters escaped as the standard formatters do: `\n` cannot start a row).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CsvFormatter;
 
@@ -29,6 +33,7 @@ impl Formatter for CsvFormatter {
         out.push(b',');
         let start = out.len();
         write_args(out, record.args())?;
+        escape_from(out, start, EscapeMode::Line);
         if out[start..].iter().any(|b| matches!(b, b',' | b'"')) {
             let message: Vec<u8> = out.drain(start..).collect();
             out.push(b'"');
@@ -78,7 +83,8 @@ impl Sink for CsvRows {
     }
 
     fn log(&self, record: &Record<'_>) -> Result<(), Error> {
-        let mut line = Vec::new();
+        // This thread's buffer, reused: no allocation per record for the line itself.
+        let mut line = LineBuffer::take();
         self.formatter.format(record, &mut line)?;
         let row = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line)).into_owned();
         self.rows

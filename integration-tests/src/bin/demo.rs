@@ -8,6 +8,7 @@
 //!
 //! Run it with `cargo run -p integration-tests --bin demo`; `LOGTREE_DIR=/tmp/x` moves the files.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::thread;
 
@@ -85,16 +86,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     files.sort();
-    println!("\nlog files in {}:", dir.display());
+    let mut listing = format!("\nlog files in {}:\n", dir.display());
     let mut total = 0;
     for file in &files {
         let lines = std::fs::read_to_string(file)?.lines().count();
         total += lines;
-        println!(
-            "  {:<40} {lines:>5} lines",
+        listing += &format!(
+            "  {:<40} {lines:>5} lines\n",
             file.file_name().unwrap_or_default().to_string_lossy()
         );
     }
-    println!("  {:<40} {total:>5} lines", "total");
+    listing += &format!("  {:<40} {total:>5} lines\n", "total");
+    // `println!` panics when the reader went away (`demo | head -3`); a closed pipe is the
+    // end of the output, not an error.
+    match std::io::stdout().lock().write_all(listing.as_bytes()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => return Err(err.into()),
+        _ => {}
+    }
     Ok(())
 }

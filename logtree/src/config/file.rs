@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
-use logtree_formatters::PatternFormatter;
+use logtree_formatters::{LevelNames, PatternFormatter};
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
@@ -15,8 +16,42 @@ use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy, Overflow};
 
 use super::{Config, FormatSpec};
 
+/// The largest configuration file read, in bytes: a configuration is a few hundred bytes, and
+/// a path pointing at a huge or endless file must fail at once instead of filling memory.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The text of a configuration file: a regular file (checked before opening, so that a pipe
+/// cannot block the open, and again on what was opened) of at most [`MAX_CONFIG_BYTES`].
+fn read_config_text(path: &Path) -> io::Result<String> {
+    let refuse = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+    let check = |meta: &std::fs::Metadata| -> io::Result<()> {
+        if !meta.is_file() {
+            return Err(refuse("not a regular file".to_owned()));
+        }
+        if meta.len() > MAX_CONFIG_BYTES {
+            return Err(refuse(format!(
+                "{} bytes, larger than a configuration file may be ({MAX_CONFIG_BYTES} bytes)",
+                meta.len()
+            )));
+        }
+        Ok(())
+    };
+    check(&std::fs::metadata(path)?)?;
+    let file = std::fs::File::open(path)?;
+    check(&file.metadata()?)?;
+    let mut text = String::new();
+    // A file that grows while it is read stops at the cap as well.
+    file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(refuse(format!(
+            "larger than a configuration file may be ({MAX_CONFIG_BYTES} bytes)"
+        )));
+    }
+    Ok(text)
+}
+
 /// Every key a configuration file may hold.
-pub const FILE_KEYS: [&str; 19] = [
+pub const FILE_KEYS: [&str; 22] = [
     "level",
     "root_level",
     "levels",
@@ -36,6 +71,9 @@ pub const FILE_KEYS: [&str; 19] = [
     "console_format",
     "file_format",
     "utc",
+    "level_names",
+    "last_resort",
+    "log_panics",
 ];
 
 /// The file as written; each value is checked as it is read, so serde reports the key.
@@ -45,34 +83,39 @@ struct FileConfig {
     level: Option<Level>,
     root_level: Option<Level>,
     #[serde(default)]
-    levels: BTreeMap<String, Level>,
+    levels: BTreeMap<LoggerName, Level>,
     dir: Option<PathBuf>,
-    file_stem: Option<String>,
+    file_stem: Option<Stem>,
     max_size: Option<Size>,
     backup_count: Option<u32>,
     flush: Option<Flush>,
-    flush_interval_ms: Option<u64>,
+    flush_interval_ms: Option<IntervalMs>,
     overflow: Option<OverflowText>,
     file: Option<bool>,
     console: Option<bool>,
     console_level: Option<Level>,
     console_stream: Option<Stream>,
     color: Option<Color>,
-    format: Option<String>,
-    console_format: Option<String>,
-    file_format: Option<String>,
+    format: Option<Format>,
+    console_format: Option<Format>,
+    file_format: Option<Format>,
     utc: Option<bool>,
+    level_names: Option<Names>,
+    last_resort: Option<bool>,
+    log_panics: Option<bool>,
 }
 
 impl Config {
     /// Reads a configuration file: JSON when its name ends in `.json`, TOML otherwise.
     ///
     /// # Errors
-    /// [`Error::OpenFile`] when it cannot be read; [`Error::InvalidConfig`] naming the file,
-    /// the key and the reason (with line and column) when its content is not a configuration.
+    /// [`Error::ReadConfig`] when it cannot be read, is not a regular file (`/dev/zero`, a
+    /// directory, a pipe) or is larger than [`MAX_CONFIG_BYTES`]; [`Error::InvalidConfig`]
+    /// naming the file, the key and the reason (with line and column) when its content is not
+    /// a configuration.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Config, Error> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::OpenFile {
+        let text = read_config_text(path).map_err(|source| Error::ReadConfig {
             path: path.to_owned(),
             source,
         })?;
@@ -87,6 +130,19 @@ impl Config {
         }
     }
 
+    /// [`Config::from_file`] for a file that may not exist yet: `Ok(None)` when there is
+    /// nothing at `path`, an error when something is there but cannot be used.
+    ///
+    /// # Errors
+    /// As [`Config::from_file`], except for a missing file.
+    pub fn from_optional_file(path: impl AsRef<Path>) -> Result<Option<Config>, Error> {
+        let path = path.as_ref();
+        match std::fs::symlink_metadata(path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            _ => Config::from_file(path).map(Some),
+        }
+    }
+
     /// Parses TOML; `source_name` (a file name) appears in errors.
     ///
     /// # Errors
@@ -94,23 +150,21 @@ impl Config {
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Config, Error> {
         let result: Result<FileConfig, _> =
             serde_path_to_error::deserialize(toml::Deserializer::new(text));
-        result
-            .map_err(|err| {
-                let key = key_of(err.path());
-                let inner = err.into_inner();
-                let place = inner.span().map(|span| line_and_column(text, span.start));
-                let reason = match place {
-                    Some((line, column)) => {
-                        format!(
-                            "{} at line {line} column {column}",
-                            inner.message().trim_end()
-                        )
-                    }
-                    None => inner.message().trim_end().to_owned(),
-                };
-                invalid(source_name, key, reason)
-            })?
-            .into_config(source_name)
+        result.map(FileConfig::into_config).map_err(|err| {
+            let key = key_of(err.path());
+            let inner = err.into_inner();
+            let place = inner.span().map(|span| line_and_column(text, span.start));
+            let reason = match place {
+                Some((line, column)) => {
+                    format!(
+                        "{} at line {line} column {column}",
+                        inner.message().trim_end()
+                    )
+                }
+                None => inner.message().trim_end().to_owned(),
+            };
+            invalid(source_name, key, reason)
+        })
     }
 
     /// Parses JSON; `source_name` (a file name) appears in errors.
@@ -135,77 +189,55 @@ impl Config {
         deserializer
             .end()
             .map_err(|err| invalid(source_name, None, err.to_string()))?;
-        config.into_config(source_name)
+        Ok(config.into_config())
     }
 }
 
 impl FileConfig {
-    fn into_config(self, source_name: &str) -> Result<Config, Error> {
-        let mut levels = BTreeMap::new();
-        for (name, Level(level)) in self.levels {
-            let dotted = logtree_core::target_to_name(&name).into_owned();
-            logtree_core::validate_name(&dotted).map_err(|err| {
-                invalid(source_name, Some(format!("levels.{name}")), err.to_string())
-            })?;
-            levels.insert(dotted, level);
-        }
-        if let Some(stem) = &self.file_stem {
-            logtree_sinks::validate_stem(stem).map_err(|err| {
-                let reason = match err {
-                    Error::InvalidOption { reason, .. } => reason,
-                    other => other.to_string(),
-                };
-                invalid(source_name, Some("file_stem".into()), reason)
-            })?;
-        }
-        if self.flush_interval_ms == Some(0) {
-            let reason = "is 0: a buffered record must be allowed to wait at least 1 ms".into();
-            return Err(invalid(
-                source_name,
-                Some("flush_interval_ms".into()),
-                reason,
-            ));
-        }
-        let format = |text: Option<String>, key: &str| {
-            text.map(|text| parse_format(&text, source_name, key))
-                .transpose()
-        };
-        Ok(Config {
+    /// Every value was checked as it was read, where the parser knows its line and column.
+    fn into_config(self) -> Config {
+        Config {
             level: self.level.map(|l| l.0),
             root_level: self.root_level.map(|l| l.0),
-            levels,
+            levels: self
+                .levels
+                .into_iter()
+                .map(|(name, level)| (name.0, level.0))
+                .collect(),
             dir: self.dir,
-            file_stem: self.file_stem,
+            file_stem: self.file_stem.map(|s| s.0),
             max_size: self.max_size.map(|s| s.0),
             backup_count: self.backup_count,
             flush: self.flush.map(|f| f.0),
-            flush_interval: self.flush_interval_ms.map(Duration::from_millis),
+            flush_interval: self.flush_interval_ms.map(|i| i.0),
             overflow: self.overflow.map(|o| o.0),
             file: self.file,
             console: self.console,
             console_level: self.console_level.map(|l| l.0),
             console_stream: self.console_stream.map(|s| s.0),
             color: self.color.map(|c| c.0),
-            format: format(self.format, "format")?,
-            console_format: format(self.console_format, "console_format")?,
-            file_format: format(self.file_format, "file_format")?,
+            format: self.format.map(|f| f.0),
+            console_format: self.console_format.map(|f| f.0),
+            file_format: self.file_format.map(|f| f.0),
             utc: self.utc,
-        })
+            level_names: self.level_names.map(|n| n.0),
+            last_resort: self.last_resort,
+            log_panics: self.log_panics,
+            message_filter: None,
+        }
     }
 }
 
-/// The value of `format`, `console_format` or `file_format` (the `key`).
-fn parse_format(text: &str, source_name: &str, key: &str) -> Result<FormatSpec, Error> {
+/// The value of `format`, `console_format` or `file_format`.
+fn parse_format(text: &str) -> Result<FormatSpec, String> {
     match text {
         "millisecond" => Ok(FormatSpec::Millisecond),
         "json" => Ok(FormatSpec::Json),
         pattern if pattern.contains('{') => PatternFormatter::new(pattern)
             .map(|_| FormatSpec::Pattern(pattern.to_owned()))
-            .map_err(|err| invalid(source_name, Some(key.into()), err.to_string())),
-        other => Err(invalid(
-            source_name,
-            Some(key.into()),
-            format!("{other:?} is neither \"millisecond\", \"json\" nor a pattern with {{placeholders}}"),
+            .map_err(|err| err.to_string()),
+        other => Err(format!(
+            "{other:?} is neither \"millisecond\", \"json\" nor a pattern with {{placeholders}}"
         )),
     }
 }
@@ -318,6 +350,56 @@ from_text!(
         )),
     }
 );
+
+from_text!(Names, LevelNames, "\"rust\" or \"python\"", |t| match t {
+    "rust" => Ok(LevelNames::Rust),
+    "python" => Ok(LevelNames::Python),
+    other => Err(format!(
+        "{other:?} is not a set of level names: use \"rust\" (WARN) or \"python\" (WARNING)"
+    )),
+});
+
+from_text!(
+    Format,
+    FormatSpec,
+    "\"millisecond\", \"json\" or a pattern",
+    parse_format
+);
+
+from_text!(Stem, String, "a file name stem such as \"App\"", |t| {
+    match logtree_sinks::validate_stem(t) {
+        Ok(()) => Ok(t.to_owned()),
+        Err(Error::InvalidOption { reason, .. }) => Err(reason),
+        Err(other) => Err(other.to_string()),
+    }
+});
+
+/// A logger name of the `levels` table, dotted (`hyper::proto` is `hyper.proto`) and checked.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct LoggerName(String);
+
+impl<'de> Deserialize<'de> for LoggerName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<LoggerName, D::Error> {
+        let name = String::deserialize(d)?;
+        let dotted = logtree_core::target_to_name(&name).into_owned();
+        logtree_core::validate_name(&dotted).map_err(de::Error::custom)?;
+        Ok(LoggerName(dotted))
+    }
+}
+
+/// `flush_interval_ms`: a whole number of milliseconds, at least 1.
+struct IntervalMs(Duration);
+
+impl<'de> Deserialize<'de> for IntervalMs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<IntervalMs, D::Error> {
+        match u64::deserialize(d)? {
+            0 => Err(de::Error::custom(
+                "is 0: a buffered record must be allowed to wait at least 1 ms",
+            )),
+            ms => Ok(IntervalMs(Duration::from_millis(ms))),
+        }
+    }
+}
 
 /// A size: a number of bytes or a string such as `"10 MiB"`.
 struct Size(u64);

@@ -12,10 +12,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
+use logtree_formatters::LevelNames;
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy, Overflow};
 
 use directives::parse_directives;
 pub use file::FILE_KEYS;
+pub use file::MAX_CONFIG_BYTES;
 
 /// The layout of lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +92,18 @@ pub struct Config {
     pub file_format: Option<FormatSpec>,
     /// Timestamps in UTC instead of local time (key `utc`; default false).
     pub utc: Option<bool>,
+    /// How the millisecond line spells levels (key `level_names`: `rust`, the default, for
+    /// `WARN`, or `python` for the seed's `WARNING`).
+    pub level_names: Option<LevelNames>,
+    /// Whether a record on a chain of loggers with no sink at all goes to stderr at `Warn` and
+    /// above, as Python's `logging.lastResort` (key `last_resort`; default true).
+    pub last_resort: Option<bool>,
+    /// Whether a panic is logged at `Error` through the tree before the process goes on
+    /// unwinding or aborting (key `log_panics`; default true).
+    pub log_panics: Option<bool>,
+    /// A regular expression that the message of every record written by the standard sinks
+    /// must match: the `/regex` part of `RUST_LOG` or `LOGTREE_LEVEL`, as env_logger has it.
+    pub message_filter: Option<String>,
 }
 
 impl Config {
@@ -121,7 +135,11 @@ impl Config {
             format,
             console_format,
             file_format,
-            utc
+            utc,
+            level_names,
+            last_resort,
+            log_panics,
+            message_filter
         );
         self.levels.extend(over.levels);
     }
@@ -131,14 +149,18 @@ impl Config {
     /// | variable | effect |
     /// | --- | --- |
     /// | `LOGTREE_DIR` | the log directory |
-    /// | `RUST_LOG` | level directives, `info,app.db=debug,hyper::proto=warn` |
+    /// | `RUST_LOG` | level directives in env_logger's syntax, `info,app.db=debug,hyper::proto=warn` |
     /// | `LOGTREE_LEVEL` | level directives as `RUST_LOG`, applied after it, so it wins |
     ///
-    /// In directives a bare level is the level of the logger being set up and `name=level`
-    /// sets that logger; `::` in names is accepted.
+    /// Directives are read by `env_filter`, env_logger's own parser: a bare level is the
+    /// level of the logger being set up, `name=level` sets that logger (`::` in names is
+    /// accepted), a bare `name` sets it to `trace`, and a final `/regex` keeps only the
+    /// records whose message matches ([`Config::message_filter`]).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] naming the variable, the offending item and the reason.
+    /// [`Error::InvalidConfig`] naming the variable, the offending item and the reason, for
+    /// the first bad variable. [`Setup`](crate::Setup) uses
+    /// [`Config::from_env_skipping_errors`] instead: a bad environment never stops the app.
     ///
     /// ```
     /// use logtree::config::Config;
@@ -150,24 +172,41 @@ impl Config {
     /// # Ok::<(), logtree::Error>(())
     /// ```
     pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let (config, errors) = Config::from_env_skipping_errors(var);
+        match errors.into_iter().next() {
+            Some(err) => Err(err),
+            None => Ok(config),
+        }
+    }
+
+    /// The environment's layer as [`Config::from_env_with`] reads it, leaving out each
+    /// variable whose value is bad; the errors, one per such variable, come beside it.
+    pub fn from_env_skipping_errors(var: impl Fn(&str) -> Option<String>) -> (Config, Vec<Error>) {
         let mut config = Config::default();
+        let mut errors = Vec::new();
         if let Some(dir) = var("LOGTREE_DIR") {
             if dir.trim().is_empty() {
-                return Err(env_error("LOGTREE_DIR", None, "is empty".to_owned()));
+                errors.push(env_error("LOGTREE_DIR", None, "is empty".to_owned()));
+            } else {
+                config.dir = Some(PathBuf::from(dir));
             }
-            config.dir = Some(PathBuf::from(dir));
         }
         for name in ["RUST_LOG", "LOGTREE_LEVEL"] {
-            if let Some(text) = var(name) {
-                let directives = parse_directives(&text)
-                    .map_err(|(item, reason)| env_error(name, Some(item), reason))?;
-                if directives.level.is_some() {
-                    config.level = directives.level;
+            let Some(text) = var(name) else { continue };
+            match parse_directives(&text) {
+                Ok(directives) => {
+                    if directives.level.is_some() {
+                        config.level = directives.level;
+                    }
+                    config.levels.extend(directives.levels);
+                    if directives.message_filter.is_some() {
+                        config.message_filter = directives.message_filter;
+                    }
                 }
-                config.levels.extend(directives.levels);
+                Err((item, reason)) => errors.push(env_error(name, Some(item), reason)),
             }
         }
-        Ok(config)
+        (config, errors)
     }
 
     /// [`Config::from_env_with`] on the process environment.

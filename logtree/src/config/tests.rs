@@ -1,10 +1,11 @@
 //! Every key, every error, and the order of the layers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
 
+use logtree_formatters::LevelNames;
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 
 use super::{Config, FormatSpec, FILE_KEYS};
@@ -28,6 +29,9 @@ format = "json"
 console_format = "millisecond"
 file_format = "{time} {level} {message}"
 utc = true
+level_names = "python"
+last_resort = false
+log_panics = false
 
 [levels]
 "app.db" = "trace"
@@ -59,6 +63,10 @@ fn full_config() -> Config {
         console_format: Some(FormatSpec::Millisecond),
         file_format: Some(FormatSpec::Pattern("{time} {level} {message}".into())),
         utc: Some(true),
+        level_names: Some(LevelNames::Python),
+        last_resort: Some(false),
+        log_panics: Some(false),
+        message_filter: None,
     }
 }
 
@@ -85,6 +93,7 @@ fn every_key_is_read_from_json() {
         "file": false, "console": true, "console_level": "warn", "console_stream": "stderr", "color": "never",
         "format": "json", "console_format": "millisecond",
         "file_format": "{time} {level} {message}", "utc": true,
+        "level_names": "python", "last_resort": false, "log_panics": false,
         "levels": {"app.db": "trace", "hyper::proto": "WARNING"}
     }"#;
     assert_eq!(
@@ -327,9 +336,21 @@ fn files_are_read_by_extension() {
 
     let missing = dir.path().join("missing.toml");
     match Config::from_file(&missing) {
-        Err(Error::OpenFile { path, .. }) => assert_eq!(path, missing),
+        Err(err @ Error::ReadConfig { .. }) => {
+            let text = err.to_string();
+            assert!(text.starts_with("cannot read configuration file"), "{text}");
+            assert!(!text.contains("log file"), "{text}");
+        }
         other => panic!("{other:?}"),
     }
+    assert_eq!(Config::from_optional_file(&missing).unwrap(), None);
+    assert_eq!(
+        Config::from_optional_file(&toml)
+            .unwrap()
+            .unwrap()
+            .backup_count,
+        Some(2)
+    );
     std::fs::write(&toml, "backup_count = [").unwrap();
     let err = Config::from_file(&toml).unwrap_err().to_string();
     assert!(
@@ -380,7 +401,7 @@ fn bad_environment_values_name_the_variable_and_item() {
         &[("RUST_LOG", "info,app=noisy")],
         "RUST_LOG",
         "app=noisy",
-        "invalid level",
+        "invalid logging spec 'noisy'",
     );
     check(
         &[("LOGTREE_LEVEL", "a b=info")],
@@ -392,6 +413,23 @@ fn bad_environment_values_name_the_variable_and_item() {
         Config::from_env_with(env(&[("LOGTREE_DIR", " ")])),
         Err(Error::InvalidConfig { ref source_name, .. }) if source_name == "LOGTREE_DIR"
     ));
+}
+
+#[test]
+fn a_bad_variable_is_left_out_and_the_others_kept() {
+    let (config, errors) = Config::from_env_skipping_errors(env(&[
+        ("RUST_LOG", "info,app=noisy"),
+        ("LOGTREE_LEVEL", "my_crate,app.db=debug"),
+        ("LOGTREE_DIR", "/tmp/elsewhere"),
+    ]));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]
+        .to_string()
+        .starts_with("invalid configuration in RUST_LOG"));
+    assert_eq!(config.level, None, "nothing of RUST_LOG is kept");
+    assert_eq!(config.levels["my_crate"], LevelFilter::Trace);
+    assert_eq!(config.levels["app.db"], LevelFilter::Debug);
+    assert_eq!(config.dir, Some(PathBuf::from("/tmp/elsewhere")));
 }
 
 #[test]
@@ -424,4 +462,67 @@ fn later_layers_win_setting_by_setting() {
     );
     assert_eq!(config.levels["a"], LevelFilter::Debug);
     assert_eq!(config.levels["b"], LevelFilter::Info);
+}
+
+#[test]
+fn what_is_not_a_small_regular_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // /dev/zero was read until memory ran out; a directory and a device fail before reading.
+    for path in [Path::new("/dev/zero"), dir.path()] {
+        let started = std::time::Instant::now();
+        match Config::from_file(path) {
+            Err(err @ Error::ReadConfig { .. }) => {
+                assert!(err.to_string().contains("not a regular file"), "{err}")
+            }
+            other => panic!("{path:?}: {other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            Config::from_optional_file(path).is_err(),
+            "present but unusable: {path:?}"
+        );
+    }
+    let big = dir.path().join("big.toml");
+    let comment = format!("# {}\n", "x".repeat(1000));
+    std::fs::write(&big, comment.repeat(1100)).unwrap();
+    let err = Config::from_file(&big).unwrap_err().to_string();
+    assert!(
+        err.contains("larger than a configuration file may be"),
+        "{err}"
+    );
+}
+
+#[test]
+fn values_checked_beyond_their_type_still_give_line_and_column() {
+    for (text, key, place) in [
+        (
+            "backup_count = 1\nflush_interval_ms = 0",
+            "flush_interval_ms",
+            "line 2 column 21",
+        ),
+        ("format = \"{nope}\"", "format", "line 1 column 10"),
+        (
+            "\nfile_format = \"fancy\"",
+            "file_format",
+            "line 2 column 15",
+        ),
+        ("file_stem = \"../x\"", "file_stem", "line 1 column 13"),
+        ("[levels]\n\"a..b\" = \"info\"", "levels", "line 2 column 1"),
+    ] {
+        let err = Config::from_toml_str(text, "app.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("app.toml") && err.contains(key) && err.contains(place),
+            "{text:?}: {err}"
+        );
+    }
+    let json = "{\n  \"file_stem\": \"../x\"\n}";
+    let err = Config::from_json_str(json, "app.json")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("file_stem") && err.contains("line 2 column"),
+        "{err}"
+    );
 }

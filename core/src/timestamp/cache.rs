@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::atomic::{fence, AtomicI64, AtomicU64, Ordering};
 
-use logtree_core::Error;
+use crate::Error;
 
 /// `W` words per second for the last two seconds seen (one even, one odd).
 pub(crate) struct PerSecond<const W: usize> {
@@ -92,10 +92,11 @@ const TEXT_WORDS: usize = 8;
 
 /// Text that depends only on the second (a strftime layout without fractions of a second),
 /// rendered once per second. Text longer than 63 bytes is rendered for every record.
-pub(crate) struct SecondText(PerSecond<TEXT_WORDS>);
+pub struct SecondText(PerSecond<TEXT_WORDS>);
 
 impl SecondText {
-    pub(crate) const fn new() -> SecondText {
+    /// An empty cache.
+    pub const fn new() -> SecondText {
         SecondText(PerSecond::new())
     }
 
@@ -104,7 +105,7 @@ impl SecondText {
     /// # Errors
     /// What `render` returns.
     #[inline]
-    pub(crate) fn write(
+    pub fn write(
         &self,
         out: &mut Vec<u8>,
         second: i64,
@@ -135,6 +136,12 @@ impl SecondText {
             self.0.put(second, words);
         }
         Ok(())
+    }
+}
+
+impl Default for SecondText {
+    fn default() -> SecondText {
+        SecondText::new()
     }
 }
 
