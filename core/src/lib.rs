@@ -58,7 +58,7 @@ pub use name::{target_to_name, validate_name};
 pub use record::{with_current_thread, Record, RecordBuilder};
 pub use sink::{Sink, SinkId};
 pub use time::UnixTime;
-pub use tree::{Logger, LoggerTree, SetupOptions};
+pub use tree::{ChangeHook, Logger, LoggerTree, SetupOptions};
 
 /// The `log` crate this one bridges, for its key-value types (`log::kv`) in custom sinks.
 pub use log;

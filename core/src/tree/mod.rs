@@ -3,6 +3,7 @@
 mod dispatch;
 mod exit;
 mod facade;
+mod hooks;
 mod level_table;
 mod logger;
 mod node;
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use arc_swap::ArcSwap;
 use rustc_hash::FxHashMap;
 
+pub use hooks::ChangeHook;
 pub use logger::Logger;
 pub use options::SetupOptions;
 
@@ -81,6 +83,8 @@ pub(crate) struct Shared {
     drives_facade: AtomicBool,
     error_handler: RwLock<Arc<ErrorHandler>>,
     reentrant_dropped: AtomicU64,
+    /// Run after each change ([`LoggerTree::on_change`]).
+    change_hooks: hooks::ChangeHooks,
 }
 
 impl LoggerTree {
@@ -104,6 +108,7 @@ impl LoggerTree {
                     default_handler.report(err)
                 })),
                 reentrant_dropped: AtomicU64::new(0),
+                change_hooks: hooks::ChangeHooks::default(),
             }),
         }
     }
@@ -277,6 +282,9 @@ impl Shared {
         if self.drives_facade.load(Ordering::Relaxed) {
             log::set_max_level(max.into());
         }
+        // Outside the lock: hooks read the tree.
+        drop(nodes);
+        self.change_hooks.run(self);
         result
     }
 
