@@ -42,4 +42,7 @@ mod setup;
 pub use logtree_core::*;
 pub use logtree_formatters as formatters;
 pub use logtree_sinks as sinks;
+/// `tracing` events in the tree (feature `tracing`, on by default).
+#[cfg(feature = "tracing")]
+pub use logtree_tracing as tracing;
 pub use setup::{setup_logger, Setup, DEFAULT_FILE_STEM};
