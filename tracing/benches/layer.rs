@@ -7,7 +7,9 @@
 //!
 //! - `logtree_every_record`: [`LogtreeLayer`] into a `RotatingFileSink` that writes each line
 //!   before the call returns (the default policy).
-//! - `logtree_buffered`: the same sink with [`FlushPolicy::buffered`].
+//! - `logtree_buffered`: the same sink with [`FlushPolicy::buffered`]; `log_record` is the
+//!   same record (message, field, call site) handed to the tree as a `log` record, for what
+//!   the layer itself costs.
 //! - `fmt_appender_never`: `tracing_subscriber::fmt::layer()` writing through
 //!   `tracing_appender::rolling::never` (a write per line under a lock).
 //! - `fmt_appender_non_blocking`: the same through `tracing_appender::non_blocking`, made
@@ -26,6 +28,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use log::Log as _;
 use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
 use logtree_sinks::{FlushPolicy, RotatingFileSink};
 use logtree_tracing::LogtreeLayer;
@@ -62,7 +65,30 @@ fn cases(group: &mut Group<'_>, name: &str, dispatch: &Dispatch, with_disabled: 
     });
 }
 
-fn logtree(group: &mut Group<'_>, dir: &Path, name: &str, policy: FlushPolicy, disabled: bool) {
+/// What [`enabled`] logs, as a `log` record: what `log::info!(target: "bench::b::c::d", n;
+/// "x = {}", n)` builds.
+fn log_record(tree: &LoggerTree, n: u64) {
+    tree.log(
+        &log::Record::builder()
+            .level(log::Level::Info)
+            .target("bench::b::c::d")
+            .module_path_static(Some(module_path!()))
+            .file_static(Some(file!()))
+            .line(Some(line!()))
+            .key_values(&[("n", n)])
+            .args(format_args!("x = {}", n))
+            .build(),
+    );
+}
+
+/// The logtree cases with `policy`: enabled, and disabled or the `log` record as asked.
+fn logtree(
+    group: &mut Group<'_>,
+    dir: &Path,
+    name: &str,
+    policy: FlushPolicy,
+    (disabled, log_reference): (bool, bool),
+) {
     let tree = LoggerTree::new();
     let file = RotatingFileSink::builder(name)
         .dir(dir)
@@ -80,6 +106,15 @@ fn logtree(group: &mut Group<'_>, dir: &Path, name: &str, policy: FlushPolicy, d
     let dispatch =
         Dispatch::new(tracing_subscriber::registry().with(LogtreeLayer::new(tree.clone())));
     cases(group, name, &dispatch, disabled);
+    if log_reference {
+        let mut n = 0u64;
+        group.bench_function(format!("{name}/log_record"), |b| {
+            b.iter(|| {
+                n += 1;
+                log_record(&tree, black_box(n));
+            })
+        });
+    }
     tree.shutdown().expect("shutdown");
 }
 
@@ -98,14 +133,14 @@ fn tracing_info(c: &mut Criterion) {
         dir.path(),
         "logtree_every_record",
         FlushPolicy::EveryRecord,
-        true,
+        (true, false),
     );
     logtree(
         &mut group,
         dir.path(),
         "logtree_buffered",
         FlushPolicy::buffered(),
-        false,
+        (false, true),
     );
 
     let never = tracing_appender::rolling::never(dir.path(), "fmt_never.log");
