@@ -40,6 +40,16 @@ impl Fields {
         self.text.clear();
     }
 
+    /// Lets go of buffers grown past `bytes` (text, or the entries' own size).
+    pub(crate) fn trim(&mut self, bytes: usize) {
+        if self.text.capacity() > bytes {
+            self.text = String::new();
+        }
+        if self.entries.capacity() * std::mem::size_of::<(&str, Value)>() > bytes {
+            self.entries = Vec::new();
+        }
+    }
+
     pub(crate) fn push_static(&mut self, name: &'static str, value: &'static str) {
         self.entries.push((name, Value::Static(value)));
     }
@@ -254,6 +264,22 @@ mod tests {
                 ("x".to_owned(), "1.5".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn trimming_drops_only_buffers_grown_past_the_bound() {
+        let mut fields = Fields::default();
+        fields.push_text("small", |out| out.write_str("abc"));
+        fields.clear();
+        fields.trim(1024);
+        assert!(
+            fields.text.capacity() >= 3,
+            "a small buffer is kept for the next event"
+        );
+        fields.push_text("big", |out| out.write_str(&"x".repeat(4096)));
+        fields.clear();
+        fields.trim(1024);
+        assert_eq!(fields.text.capacity(), 0);
     }
 
     #[test]

@@ -152,6 +152,20 @@ struct Scratch {
     fields: Fields,
 }
 
+/// The most text a thread's [`Scratch`] keeps between events: one huge event must not hold
+/// its memory for the life of the thread.
+const SCRATCH_KEPT_BYTES: usize = 64 * 1024;
+
+impl Scratch {
+    /// Lets go of buffers that one large event grew past [`SCRATCH_KEPT_BYTES`].
+    fn trim(&mut self) {
+        if self.message.capacity() > SCRATCH_KEPT_BYTES {
+            self.message = String::new();
+        }
+        self.fields.trim(SCRATCH_KEPT_BYTES);
+    }
+}
+
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
@@ -205,7 +219,10 @@ where
             return;
         }
         let delivered = SCRATCH.try_with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut scratch) => self.deliver(&mut scratch, event, &ctx),
+            Ok(mut scratch) => {
+                self.deliver(&mut scratch, event, &ctx);
+                scratch.trim();
+            }
             // An event logged while formatting another's field: its own buffers.
             Err(_) => self.deliver(&mut Scratch::default(), event, &ctx),
         });
