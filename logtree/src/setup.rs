@@ -338,9 +338,9 @@ impl Setup {
     /// # Errors
     /// [`Error::InvalidName`], configuration errors naming the file or variable, the key and the
     /// reason, the sinks' setup errors, and [`Error::FacadeTaken`] when another logger owns the
-    /// `log` facade; with [`tracing`](Setup::tracing), [`Error::Other`] holding a
-    /// [`GlobalSubscriberTaken`](logtree_tracing::GlobalSubscriberTaken) when another global
-    /// `tracing` subscriber was installed first.
+    /// `log` facade; with `tracing(true)`, [`Error::Other`] holding a
+    /// `logtree::tracing::GlobalSubscriberTaken` when another global `tracing` subscriber was
+    /// installed first.
     pub fn install(&self, name: &str) -> Result<Logger, Error> {
         // First, as it cannot be undone: the subscriber only feeds the tree, which is left as
         // it was if this fails or what follows does.
