@@ -61,7 +61,7 @@ pub use record::{with_current_thread, Record, RecordBuilder};
 pub use sink::{Sink, SinkId};
 pub use time::UnixTime;
 pub use timestamp::Zone;
-pub use tree::{Logger, LoggerTree, SetupOptions, PANIC_LOGGER};
+pub use tree::{ChangeHook, Logger, LoggerTree, SetupOptions, PANIC_LOGGER};
 
 /// The `log` crate this one bridges, for its key-value types (`log::kv`) in custom sinks.
 pub use log;

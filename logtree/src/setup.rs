@@ -96,6 +96,9 @@ pub struct Setup {
     extra_sinks: Vec<Arc<dyn Sink>>,
     /// The console writes through `print!`, for the test harness's capture.
     test_capture: bool,
+    /// Whether [`install`](Setup::install) also installs the global `tracing` subscriber.
+    #[cfg(feature = "tracing")]
+    tracing: bool,
 }
 
 impl Default for Setup {
@@ -113,6 +116,8 @@ impl Setup {
             env: EnvSource::Process,
             extra_sinks: Vec::new(),
             test_capture: false,
+            #[cfg(feature = "tracing")]
+            tracing: false,
         }
     }
 
@@ -292,6 +297,31 @@ impl Setup {
         self
     }
 
+    /// Whether [`install`](Setup::install) also makes the process-wide tree the global
+    /// `tracing` subscriber ([`logtree_tracing::install_global`]), so that `tracing::info!` of
+    /// tokio, hyper, axum and the program itself lands in the same sinks and format as
+    /// `log::info!`, under the logger named by its target (false unless set; feature
+    /// `tracing`). [`install_on`](Setup::install_on) ignores it: an explicit tree takes a
+    /// [`LogtreeLayer`](logtree_tracing::LogtreeLayer) in a subscriber of one's own.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// logtree::Setup::new().dir(dir.path()).console(false).tracing(true).install("app")?;
+    /// tracing::info!(target: "app::http", status = 200, "served");
+    /// log::info!(target: "app::db", "connected");
+    ///
+    /// let file = std::fs::read_dir(dir.path())?.next().unwrap()?.path();
+    /// let text = std::fs::read_to_string(file)?;
+    /// assert!(text.contains(" - app.http - INFO - served status=200\n"));
+    /// assert!(text.contains(" - app.db - INFO - connected\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn tracing(mut self, enabled: bool) -> Setup {
+        self.tracing = enabled;
+        self
+    }
+
     /// The settings in force: code, then file, then environment.
     ///
     /// # Errors
@@ -398,8 +428,16 @@ impl Setup {
     /// # Errors
     /// [`Error::InvalidName`], configuration errors naming the file or variable, the key and the
     /// reason, the sinks' setup errors, and [`Error::FacadeTaken`] when another logger owns the
-    /// `log` facade.
+    /// `log` facade; with `tracing(true)`, [`Error::Other`] holding a
+    /// `logtree::tracing::GlobalSubscriberTaken` when another global `tracing` subscriber was
+    /// installed first.
     pub fn install(&self, name: &str) -> Result<Logger, Error> {
+        // First, as it cannot be undone: the subscriber only feeds the tree, which is left as
+        // it was if this fails or what follows does.
+        #[cfg(feature = "tracing")]
+        if self.tracing {
+            logtree_tracing::install_global()?;
+        }
         let mut log_panics = true;
         let logger =
             self.install_with(name, LoggerTree::setup, LoggerTree::global(), |config| {

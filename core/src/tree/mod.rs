@@ -4,6 +4,7 @@ mod dispatch;
 mod exit;
 mod facade;
 mod last_resort;
+mod hooks;
 mod level_table;
 mod lifetime;
 mod logger;
@@ -23,6 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use arc_swap::ArcSwap;
 use rustc_hash::FxHashMap;
 
+pub use hooks::ChangeHook;
 pub use logger::Logger;
 pub use options::SetupOptions;
 pub use panic_log::PANIC_LOGGER;
@@ -91,6 +93,8 @@ pub(crate) struct Shared {
     /// Whether a record that reaches no sink goes to [`last_resort::LastResort`].
     last_resort_on: AtomicBool,
     last_resort: Arc<dyn Sink>,
+    /// Run after each change ([`LoggerTree::on_change`]).
+    change_hooks: hooks::ChangeHooks,
 }
 
 /// What the setup lock guards besides the order of changes.
@@ -128,6 +132,7 @@ impl LoggerTree {
                 reentrant_dropped: AtomicU64::new(0),
                 last_resort_on: AtomicBool::new(true),
                 last_resort,
+                change_hooks: hooks::ChangeHooks::default(),
             }),
         };
         lifetime::register(&tree.shared);
@@ -390,6 +395,9 @@ impl Shared {
         if self.drives_facade.load(Ordering::Relaxed) {
             log::set_max_level(max.into());
         }
+        // Outside the lock: hooks read the tree.
+        drop(state);
+        self.change_hooks.run(self);
         result
     }
 
