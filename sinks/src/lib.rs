@@ -61,6 +61,8 @@
 mod console;
 mod line_buffer;
 mod rotating_file;
+#[cfg(unix)]
+mod syslog;
 
 pub use console::{ColorMode, ConsoleSink, ConsoleSinkBuilder, ConsoleStream};
 pub use rotating_file::validate_stem;
@@ -70,3 +72,8 @@ pub use rotating_file::{
 };
 #[cfg(unix)]
 pub use rotating_file::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE};
+#[cfg(unix)]
+pub use syslog::{
+    Facility, QueueLimits, SyslogAddress, SyslogFormat, SyslogSink, SyslogSinkBuilder,
+    DEFAULT_ENTERPRISE_NUMBER, DEFAULT_MAX_MESSAGE_BYTES,
+};
