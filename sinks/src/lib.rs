@@ -59,12 +59,16 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod console;
+#[cfg(target_os = "linux")]
+mod journald;
 mod line_buffer;
 mod rotating_file;
 #[cfg(unix)]
 mod syslog;
 
 pub use console::{ColorMode, ConsoleSink, ConsoleSinkBuilder, ConsoleStream};
+#[cfg(target_os = "linux")]
+pub use journald::{JournaldSink, JournaldSinkBuilder, JOURNALD_SOCKET};
 pub use rotating_file::validate_stem;
 pub use rotating_file::{
     Clock, FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder, SystemClock,

@@ -25,8 +25,9 @@ pub use queue::QueueLimits;
 pub use transport::SyslogAddress;
 
 pub(crate) use background::Background;
+pub(crate) use facility::severity;
+pub(crate) use names::program_name;
 pub(crate) use sender::SenderSpec;
-#[allow(unused_imports)] // For the journald sink.
 pub(crate) use transport::{Transport, UnixTransport};
 
 use encode::Encoder;
