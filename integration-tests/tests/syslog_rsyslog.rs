@@ -306,3 +306,39 @@ fn tcp_daemon_restart_loses_nothing_within_the_bound_and_counts_drops_exactly_pa
     drop(errors);
     tree.shutdown().unwrap();
 }
+
+#[test]
+fn a_config_file_syslog_table_reaches_the_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut daemon = Rsyslog::start(dir.path());
+    let config = dir.path().join("logtree.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "console = false\nfile = false\n\n[syslog]\naddress = \"tcp://127.0.0.1:{}\"\n\
+             format = \"rfc5424\"\nfacility = \"local5\"\napp_name = \"fromconfig\"\nlevel = \"info\"\n",
+            daemon.tcp_port
+        ),
+    )
+    .unwrap();
+    let tree = LoggerTree::new();
+    let logger = logtree::Setup::new()
+        .level(LevelFilter::Debug)
+        .config_file(&config)
+        .ignore_env()
+        .install_on(&tree, "cfg")
+        .unwrap();
+    logger.debug(format_args!("below the sink's level"));
+    logger.info(format_args!("configured"));
+    tree.flush().unwrap();
+    let lines = daemon.wait_for("the configured record", |lines| {
+        lines.iter().any(|line| line.msg == "configured")
+    });
+    let line = lines.iter().find(|line| line.msg == "configured").unwrap();
+    assert_eq!((line.severity, line.facility), (6, 21));
+    assert_eq!(line.app_name, "fromconfig");
+    assert!(lines
+        .iter()
+        .all(|line| line.msg != "below the sink's level"));
+    tree.shutdown().unwrap();
+}

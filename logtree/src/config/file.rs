@@ -13,10 +13,11 @@ use serde::Deserialize;
 use super::size::parse_size;
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 
+use super::syslog::{JournaldTable, SyslogTable};
 use super::{Config, FormatSpec};
 
 /// Every key a configuration file may hold.
-pub const FILE_KEYS: [&str; 18] = [
+pub const FILE_KEYS: [&str; 20] = [
     "level",
     "root_level",
     "levels",
@@ -35,6 +36,8 @@ pub const FILE_KEYS: [&str; 18] = [
     "console_format",
     "file_format",
     "utc",
+    "syslog",
+    "journald",
 ];
 
 /// The file as written; each value is checked as it is read, so serde reports the key.
@@ -60,6 +63,8 @@ struct FileConfig {
     console_format: Option<String>,
     file_format: Option<String>,
     utc: Option<bool>,
+    syslog: Option<SyslogTable>,
+    journald: Option<JournaldTable>,
 }
 
 impl Config {
@@ -187,6 +192,8 @@ impl FileConfig {
             console_format: format(self.console_format, "console_format")?,
             file_format: format(self.file_format, "file_format")?,
             utc: self.utc,
+            syslog: self.syslog.map(Into::into),
+            journald: self.journald.map(Into::into),
         })
     }
 }

@@ -7,7 +7,8 @@ use logtree_core::{Error, LevelFilter};
 
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 
-use super::{Config, FormatSpec, FILE_KEYS};
+use super::{Config, FormatSpec, JournaldConfig, SyslogConfig, FILE_KEYS};
+use logtree_sinks::{Facility, SyslogAddress, SyslogFormat};
 
 const FULL_TOML: &str = r#"
 level = "debug"
@@ -31,6 +32,16 @@ utc = true
 [levels]
 "app.db" = "trace"
 "hyper::proto" = "WARNING"
+
+[syslog]
+address = "tcp://127.0.0.1:5514"
+format = "rfc3164"
+facility = "local2"
+app_name = "shop"
+level = "info"
+
+[journald]
+level = "error"
 "#;
 
 fn full_config() -> Config {
@@ -57,6 +68,15 @@ fn full_config() -> Config {
         console_format: Some(FormatSpec::Millisecond),
         file_format: Some(FormatSpec::Pattern("{time} {level} {message}".into())),
         utc: Some(true),
+        syslog: Some(
+            SyslogConfig::new()
+                .address(SyslogAddress::Tcp("127.0.0.1:5514".into()))
+                .format(SyslogFormat::Rfc3164)
+                .facility(Facility::Local2)
+                .app_name("shop")
+                .level(LevelFilter::Info),
+        ),
+        journald: Some(JournaldConfig::new().level(LevelFilter::Error)),
     }
 }
 
@@ -82,7 +102,10 @@ fn every_key_is_read_from_json() {
         "file": false, "console": true, "console_level": "warn", "console_stream": "stderr", "color": "never",
         "format": "json", "console_format": "millisecond",
         "file_format": "{time} {level} {message}", "utc": true,
-        "levels": {"app.db": "trace", "hyper::proto": "WARNING"}
+        "levels": {"app.db": "trace", "hyper::proto": "WARNING"},
+        "syslog": {"address": "tcp://127.0.0.1:5514", "format": "rfc3164", "facility": "local2",
+                   "app_name": "shop", "level": "info"},
+        "journald": {"level": "error"}
     }"#;
     assert_eq!(
         Config::from_json_str(json, "t.json").unwrap(),
