@@ -143,7 +143,11 @@ impl Channel {
             state.bytes += record.len();
             state.accepted += 1;
             state.queue.push_back(record);
-            self.wake.notify_one();
+            // The sender only waits with an empty queue: a wake-up (a system call) is needed
+            // for the first record only.
+            if state.queue.len() == 1 {
+                self.wake.notify_one();
+            }
         }
         pending.map_or(Ok(()), Err)
     }

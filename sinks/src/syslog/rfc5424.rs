@@ -5,6 +5,7 @@
 //! site, and an element `fields@32473` with the record's key-values, one PARAM per key.
 
 use logtree_core::{for_each_key_value, write_display, Error, Record};
+use logtree_formatters::Zone;
 
 use super::encode::{Encoder, KeyValues};
 use super::names::{sanitize, sd_name_char};
@@ -78,15 +79,42 @@ pub(super) fn header(
     Ok(())
 }
 
-/// `2025-06-27T14:25:23.123456+02:00` (`Z` in UTC): microseconds, truncated.
+/// `2025-06-27T14:25:23.123456+02:00` (`Z` in UTC): microseconds, truncated. The text of the
+/// second and the offset are computed once per second and thread.
 fn timestamp(encoder: &Encoder, record: &Record<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
-    let at = encoder.local_time(record);
-    let layout = if at.offset().local_minus_utc() == 0 {
-        "%Y-%m-%dT%H:%M:%S%.6fZ"
-    } else {
-        "%Y-%m-%dT%H:%M:%S%.6f%:z"
-    };
-    write_display(out, &at.format(layout), "the timestamp")
+    thread_local! {
+        static SECOND: std::cell::RefCell<(i64, Zone, String, String)> =
+            const { std::cell::RefCell::new((i64::MIN, Zone::Utc, String::new(), String::new())) };
+    }
+    let time = record.unix_time();
+    let micros = time.subsec_nanos() / 1_000;
+    let cached = SECOND.try_with(|cell| {
+        let mut cache = cell.borrow_mut();
+        if cache.0 != time.secs() || cache.1 != encoder.zone {
+            let at = encoder.local_time(record);
+            let offset = match at.offset().local_minus_utc() {
+                0 => "Z".to_owned(),
+                _ => at.format("%:z").to_string(),
+            };
+            *cache = (
+                time.secs(),
+                encoder.zone,
+                at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                offset,
+            );
+        }
+        out.extend_from_slice(cache.2.as_bytes());
+        out.push(b'.');
+        let digits = [100_000, 10_000, 1_000, 100, 10, 1].map(|d| b'0' + (micros / d % 10) as u8);
+        out.extend_from_slice(&digits);
+        out.extend_from_slice(cache.3.as_bytes());
+    });
+    if cached.is_err() {
+        // The thread is being torn down: format without the cache.
+        let at = encoder.local_time(record);
+        write_display(out, &at.format("%Y-%m-%dT%H:%M:%S%.6f%:z"), "the timestamp")?;
+    }
+    Ok(())
 }
 
 /// Appends ` name="value"`, the value written by `value` and escaped as PARAM-VALUE requires.
