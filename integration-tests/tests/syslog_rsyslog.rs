@@ -342,3 +342,98 @@ fn a_config_file_syslog_table_reaches_the_daemon() {
         .all(|line| line.msg != "below the sink's level"));
     tree.shutdown().unwrap();
 }
+
+/// An rsyslogd running a configuration of the test's own; killed when dropped.
+struct Relay(std::process::Child);
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_readme_forwarding_config_keeps_a_copy_and_forwards_records_unchanged() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("read README.md");
+    let start = readme
+        .find("# /etc/rsyslog.d/50-logtree.conf")
+        .expect("the README's rsyslog configuration");
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+
+    // The collector: a daemon that writes what it receives.
+    let collector_dir = tempfile::tempdir().unwrap();
+    let mut collector = Rsyslog::start(collector_dir.path());
+    // The relay: the README's configuration, on a free port, forwarding to the collector.
+    let relay_dir = tempfile::tempdir().unwrap();
+    let (relay_port, _) = integration_tests::rsyslog::free_ports();
+    let local_copy = relay_dir.path().join("logtree.log");
+    let config = block
+        .replace(r#"port="5514""#, &format!(r#"port="{relay_port}""#))
+        .replace("/var/log/logtree.log", &local_copy.display().to_string())
+        .replace(
+            r#"target="logs.example.com" port="6514""#,
+            &format!(r#"target="127.0.0.1" port="{}""#, collector.tcp_port),
+        );
+    assert!(!config.contains("5514") && !config.contains("example.com"));
+    let conf = relay_dir.path().join("relay.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global(workDirectory=\"{}\")\n{config}",
+            relay_dir.path().display()
+        ),
+    )
+    .unwrap();
+    let _relay = Relay(
+        std::process::Command::new(integration_tests::rsyslog::rsyslogd())
+            .arg("-n")
+            .arg("-f")
+            .arg(&conf)
+            .arg("-i")
+            .arg(relay_dir.path().join("relay.pid"))
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("start the relay"),
+    );
+
+    // No need to wait for the relay: records wait in the sink's queue until it listens.
+    let sink = SyslogSink::builder()
+        .address(SyslogAddress::Tcp(format!("127.0.0.1:{relay_port}")))
+        .app_name("relayed")
+        .facility(Facility::Local1)
+        .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .flush_timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let (tree, logger) = tree_with(sink);
+    for i in 0..100 {
+        logger.warn(format_args!("relayed {i}"));
+    }
+    tree.flush().unwrap();
+    let lines = collector.wait_for("the forwarded records", |lines| {
+        numbered(lines, "relayed ").len() == 100
+    });
+    assert!(numbered(&lines, "relayed ").values().all(|&c| c == 1));
+    let pid = std::process::id().to_string();
+    for line in lines.iter().filter(|l| l.msg.starts_with("relayed ")) {
+        assert_eq!((line.severity, line.facility), (4, 17), "{line:?}");
+        assert_eq!(line.app_name, "relayed");
+        assert_eq!(line.procid, pid);
+        assert!(
+            line.structured_data
+                .starts_with(r#"[logtree@32473 logger="shop.db" level="WARN""#),
+            "{line:?}"
+        );
+    }
+    let copy = std::fs::read_to_string(&local_copy).expect("the relay's local copy");
+    assert!(
+        copy.lines().any(
+            |l| l.contains(&format!(" relayed[{pid}] warning [logtree@32473 "))
+                && l.ends_with("] relayed 99")
+        ),
+        "{copy}"
+    );
+    tree.shutdown().unwrap();
+}
