@@ -109,10 +109,8 @@ impl Sink for JournaldSink {
     }
 
     fn log(&self, record: &Record<'_>) -> Result<(), Error> {
-        let channel = self.background.channel();
-        let mut entry = Vec::with_capacity(256);
-        self.entry.encode(record, &mut entry)?;
-        self.background.send(&channel, entry)
+        self.background
+            .log(|_pid, entry| self.entry.encode(record, entry))
     }
 
     fn flush(&self) -> Result<(), Error> {

@@ -42,6 +42,21 @@ impl Background {
         self.channel.load_full()
     }
 
+    /// Formats a record with `encode` (given this process's id) and queues it: what a sink's
+    /// `log` does.
+    ///
+    /// # Errors
+    /// As `encode`, and as [`Background::send`].
+    pub(crate) fn log(
+        &self,
+        encode: impl FnOnce(u32, &mut Vec<u8>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let channel = self.channel();
+        let mut message = Vec::with_capacity(256);
+        encode(channel.pid, &mut message)?;
+        self.send(&channel, message)
+    }
+
     /// Queues one formatted record, starting the sender if it is not running.
     ///
     /// # Errors

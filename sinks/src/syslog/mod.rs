@@ -171,10 +171,8 @@ impl Sink for SyslogSink {
     }
 
     fn log(&self, record: &Record<'_>) -> Result<(), Error> {
-        let channel = self.background.channel();
-        let mut message = Vec::with_capacity(256);
-        self.encoder.encode(record, channel.pid, &mut message)?;
-        self.background.send(&channel, message)
+        self.background
+            .log(|pid, message| self.encoder.encode(record, pid, message))
     }
 
     fn flush(&self) -> Result<(), Error> {

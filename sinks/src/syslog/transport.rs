@@ -158,10 +158,7 @@ impl Transport for UnixTransport {
 
     fn send(&mut self, records: &[Vec<u8>]) -> Result<(), (usize, io::Error)> {
         let socket = self.socket.as_ref().ok_or((0, not_connected()))?;
-        for (i, record) in records.iter().enumerate() {
-            socket.send(record).map_err(|err| (i, err))?;
-        }
-        Ok(())
+        send_each(records, |record| socket.send(record))
     }
 }
 
@@ -197,10 +194,7 @@ impl Transport for UdpTransport {
 
     fn send(&mut self, records: &[Vec<u8>]) -> Result<(), (usize, io::Error)> {
         let socket = self.socket.as_ref().ok_or((0, not_connected()))?;
-        for (i, record) in records.iter().enumerate() {
-            socket.send(record).map_err(|err| (i, err))?;
-        }
-        Ok(())
+        send_each(records, |record| socket.send(record))
     }
 }
 
@@ -300,6 +294,17 @@ fn resolve(host: &str) -> io::Result<SocketAddr> {
     host.to_socket_addrs()?
         .next()
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the host name has no address"))
+}
+
+/// Sends one datagram per record, in order, until one fails.
+fn send_each(
+    records: &[Vec<u8>],
+    send: impl Fn(&[u8]) -> io::Result<usize>,
+) -> Result<(), (usize, io::Error)> {
+    for (i, record) in records.iter().enumerate() {
+        send(record).map_err(|err| (i, err))?;
+    }
+    Ok(())
 }
 
 fn not_connected() -> io::Error {
