@@ -32,11 +32,11 @@ pub fn run(options: &ChildOptions) -> Result<(), BoxError> {
     let count = options.count;
 
     let (elapsed, finished) = match options.workload {
-        Workload::W1 | Workload::W2 => {
-            let threads = if options.workload == Workload::W1 {
-                1
-            } else {
+        Workload::W1 | Workload::W2 | Workload::Syslog => {
+            let threads = if options.workload == Workload::W2 {
                 2
+            } else {
+                1
             };
             let records: fn(u64, u64) = match case.api {
                 Api::Log => workload::records::<ViaLog>,

@@ -13,7 +13,8 @@ usage: logtree-bench [--records N] [--only NAME] [--workloads w1,w2,w3,w3-other,
 
   --records N     records per W1/W2 run (default 1000000; W2 logs N/2 per thread)
   --only NAME     run only the cases whose name contains NAME (e.g. logtree, flexi)
-  --workloads L   comma-separated workloads to run (default: all)
+  --workloads L   comma-separated workloads to run (default: all but syslog); syslog is
+                  opt-in: records over TCP to a local rsyslogd the runner starts
   --runs N        repetitions per case; the median is reported (default 3)
   --calls N       timed calls per W3 run (default 50000000; W4 runs N/10)
   --backups N     rotated files kept beside the live one (default 7: see src/line.rs)
@@ -32,6 +33,9 @@ pub enum Workload {
     W3Other,
     /// One record through `a.b.c.d` to a no-op sink on `a`.
     W4,
+    /// One thread, `records` INFO records over TCP to a local rsyslog (opt-in: not in
+    /// [`Workload::ALL`], as it needs `rsyslogd`).
+    Syslog,
 }
 
 impl Workload {
@@ -52,12 +56,13 @@ impl Workload {
             Workload::W3 => "w3",
             Workload::W3Other => "w3-other",
             Workload::W4 => "w4",
+            Workload::Syslog => "syslog",
         }
     }
 
     /// Whether the workload writes files that the parent then verifies.
     pub fn writes_files(self) -> bool {
-        matches!(self, Workload::W1 | Workload::W2)
+        matches!(self, Workload::W1 | Workload::W2 | Workload::Syslog)
     }
 }
 
@@ -72,6 +77,7 @@ impl FromStr for Workload {
     fn from_str(s: &str) -> Result<Workload, BoxError> {
         Workload::ALL
             .into_iter()
+            .chain([Workload::Syslog])
             .find(|w| w.name() == s)
             .ok_or_else(|| format!("unknown workload {s:?}").into())
     }

@@ -15,6 +15,8 @@
 //! - W3: a disabled `debug!` call, alone (`w3`) and while another logger is at `Debug`
 //!   (`w3-other`), in ns per call.
 //! - W4: one record through a 4-level hierarchy (`a.b.c.d`, sink on `a`) to a no-op sink.
+//! - Syslog (opt-in, `--workloads syslog`): W1's records over TCP to a local `rsyslogd` the
+//!   runner starts, logtree's `SyslogSink` beside fern's syslog output.
 //!
 //! Each peer lives in its own module under [`peers`] and is described by one [`peers::Case`];
 //! every case runs the same workload code in [`workload`].
@@ -24,6 +26,7 @@ mod cli;
 mod line;
 mod peers;
 mod report;
+mod rsyslog;
 mod runner;
 mod workload;
 

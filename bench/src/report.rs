@@ -28,7 +28,7 @@ pub fn print(
         options.runs
     );
     println!("Load average (1, 5, 15 min) before: {load_before}; after: {load_after}.\n");
-    for workload in [Workload::W1, Workload::W2] {
+    for workload in [Workload::W1, Workload::W2, Workload::Syslog] {
         if rows.iter().any(|r| r.0 == workload) {
             file_table(workload, &rows);
         }
@@ -107,6 +107,10 @@ fn per_run(samples: &[Sample], f: impl Fn(&Sample) -> Option<u64>) -> String {
 fn file_table(workload: Workload, rows: &[Row<'_>]) {
     let title = match workload {
         Workload::W1 => "W1: one thread, INFO records into a size-rotating file",
+        Workload::Syslog => {
+            "Syslog: one thread, INFO records over TCP to a local rsyslogd (timed until the \
+             library has handed the last record to the socket; checked in rsyslog's output)"
+        }
         _ => "W2: two threads, half the records each, same file",
     };
     println!("### {title}\n");

@@ -9,8 +9,10 @@ use std::process::{Command, Stdio};
 use crate::child::RESULT_PREFIX;
 use crate::cli::{ParentOptions, Workload};
 use crate::line::record_number;
+use crate::peers::syslog::SYSLOG_PORT_VAR;
 use crate::peers::{self, Case};
 use crate::report;
+use crate::rsyslog::Rsyslog;
 use crate::BoxError;
 
 /// One run of one case.
@@ -153,11 +155,20 @@ fn run_once(
         .tempdir_in(root)
         .map_err(|err| format!("cannot create a temp dir in {}: {err}", root.display()))?;
     let count = match workload {
-        Workload::W1 | Workload::W2 => options.records,
+        Workload::W1 | Workload::W2 | Workload::Syslog => options.records,
         Workload::W3 | Workload::W3Other => options.calls,
         Workload::W4 => (options.calls / 10).max(1),
     };
-    let output = Command::new(exe)
+    // The syslog workload's daemon, writing what it receives into the run's directory.
+    let daemon = match workload {
+        Workload::Syslog => Some(Rsyslog::start(dir.path())?),
+        _ => None,
+    };
+    let mut command = Command::new(exe);
+    if let Some(daemon) = &daemon {
+        command.env(SYSLOG_PORT_VAR, daemon.tcp_port.to_string());
+    }
+    let output = command
         .args(["--child", case.name, "--workload", workload.name()])
         .args(["--count", &count.to_string()])
         .args(["--backups", &options.backups.to_string(), "--dir"])
@@ -181,6 +192,9 @@ fn run_once(
         .and_then(|f| f.parse().ok())
         .ok_or_else(|| format!("bad {RESULT_PREFIX} line {result:?}"))?;
     let reported_dropped = fields.next().and_then(|f| f.parse().ok());
+    if let Some(daemon) = daemon {
+        daemon.wait_for_lines(count)?;
+    }
     let files = if workload.writes_files() {
         Some(check_files(dir.path(), count)?)
     } else {

@@ -7,6 +7,7 @@
 //! - [`log_line`]: the parts of a standard `YYYY-MM-DD HH:MM:SS.mmm - ...` line;
 //! - [`numbered`]: numbered records of several threads, checked to arrive each once and in
 //!   order;
+//! - [`rsyslog`]: a real rsyslog daemon of the test's own, and what it received;
 //! - [`sinks`]: small misbehaving sinks;
 //! - [`trees`]: explicit trees as the tests set them up: a logger at `Info`, and an error
 //!   handler that collects every failure.
@@ -15,6 +16,7 @@ pub mod child;
 pub mod log_dir;
 pub mod log_line;
 pub mod numbered;
+pub mod rsyslog;
 pub mod sinks;
 pub mod small_disk;
 pub mod trees;

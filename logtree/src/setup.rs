@@ -11,8 +11,8 @@ use logtree_core::{
 use logtree_formatters::{JsonFormatter, LevelNames, MillisecondFormatter, PatternFormatter, Zone};
 use logtree_sinks::{ColorMode, ConsoleSink, ConsoleStream, FlushPolicy, RotatingFileSink};
 
-use crate::config::{Config, FormatSpec};
 use crate::message_filter::MessageFilter;
+use crate::config::{Config, FormatSpec, JournaldConfig, SyslogConfig};
 
 /// The file stem when none is configured: `logs/App_<date>.log`, as in the Python seed.
 pub const DEFAULT_FILE_STEM: &str = "App";
@@ -291,6 +291,40 @@ impl Setup {
         self
     }
 
+    /// Also sends records to a syslog daemon (merged over what the code set before; a file's
+    /// `[syslog]` table is merged over this).
+    ///
+    /// ```
+    /// use logtree::config::SyslogConfig;
+    /// use logtree::sinks::{Facility, SyslogAddress};
+    ///
+    /// let daemon = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let address = SyslogAddress::Udp(daemon.local_addr()?.to_string());
+    /// let tree = logtree::LoggerTree::new();
+    /// let logger = logtree::Setup::new()
+    ///     .console(false)
+    ///     .file(false)
+    ///     .ignore_env()
+    ///     .syslog(SyslogConfig::new().address(address).facility(Facility::Local1).app_name("shop"))
+    ///     .install_on(&tree, "shop")?;
+    /// logger.info(format_args!("up"));
+    /// tree.flush()?;
+    /// let mut datagram = [0; 1024];
+    /// let len = daemon.recv(&mut datagram)?;
+    /// assert!(datagram[..len].starts_with(b"<142>1 ")); // local1 * 8 + info
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn syslog(mut self, syslog: SyslogConfig) -> Setup {
+        crate::config::merge_syslog(&mut self.code, syslog);
+        self
+    }
+
+    /// Also sends records to the systemd journal (merged like [`syslog`](Setup::syslog)).
+    pub fn journald(mut self, journald: JournaldConfig) -> Setup {
+        crate::config::merge_journald(&mut self.code, journald);
+        self
+    }
+
     /// Attaches another sink beside the console and the file.
     pub fn sink(mut self, sink: impl Sink + 'static) -> Setup {
         self.extra_sinks.push(Arc::new(sink));
@@ -413,6 +447,12 @@ impl Setup {
                 file = file.backup_count(backup_count);
             }
             sinks.push(filtered(&config, file.build()?));
+        }
+        if let Some(syslog) = &config.syslog {
+            sinks.push(filtered(&config, syslog.build()?));
+        }
+        if let Some(journald) = &config.journald {
+            sinks.push(filtered(&config, journald_sink(journald)?));
         }
         sinks.extend(self.extra_sinks.iter().cloned());
         Ok((config, sinks))
@@ -553,6 +593,21 @@ fn formatter(config: &Config, own: Option<&FormatSpec>) -> Result<Box<dyn Format
             }
         },
     )
+}
+
+/// The journald sink of `[journald]`.
+#[cfg(target_os = "linux")]
+fn journald_sink(config: &JournaldConfig) -> Result<impl Sink, Error> {
+    config.build()
+}
+
+/// journald exists on Linux only.
+#[cfg(not(target_os = "linux"))]
+fn journald_sink(_: &JournaldConfig) -> Result<Arc<dyn Sink>, Error> {
+    Err(Error::InvalidOption {
+        option: "journald".to_owned(),
+        reason: "the systemd journal exists on Linux only".to_owned(),
+    })
 }
 
 /// Python's `setup_logger(__name__)`: [`Setup::new`] installed under `name`.

@@ -59,10 +59,16 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod console;
+#[cfg(target_os = "linux")]
+mod journald;
 mod line_buffer;
 mod rotating_file;
+#[cfg(unix)]
+mod syslog;
 
 pub use console::{ColorMode, ConsoleSink, ConsoleSinkBuilder, ConsoleStream};
+#[cfg(target_os = "linux")]
+pub use journald::{JournaldSink, JournaldSinkBuilder, JOURNALD_SOCKET};
 pub use rotating_file::validate_stem;
 pub use rotating_file::{
     Clock, FlushPolicy, Overflow, RotatingFileSink, RotatingFileSinkBuilder, SystemClock,
@@ -70,3 +76,8 @@ pub use rotating_file::{
 };
 #[cfg(unix)]
 pub use rotating_file::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE};
+#[cfg(unix)]
+pub use syslog::{
+    Facility, QueueLimits, SyslogAddress, SyslogFormat, SyslogSink, SyslogSinkBuilder,
+    DEFAULT_ENTERPRISE_NUMBER, DEFAULT_MAX_MESSAGE_BYTES,
+};

@@ -14,6 +14,7 @@ pub mod flexi;
 pub mod log4rs;
 pub mod logtree;
 pub mod spdlog;
+pub mod syslog;
 pub mod tracing;
 
 /// How much a case promises about records that were logged before a crash.
@@ -154,5 +155,6 @@ pub fn cases_for(workload: crate::cli::Workload) -> Vec<Case> {
             .filter(|c| c.w3 && (workload == Workload::W3 || c.w3_other))
             .collect(),
         Workload::W4 => hierarchy_cases(),
+        Workload::Syslog => syslog::cases(),
     }
 }

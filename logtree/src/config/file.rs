@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::size::parse_size;
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy, Overflow};
 
+use super::syslog::{JournaldTable, SyslogTable};
 use super::{Config, FormatSpec};
 
 /// The largest configuration file read, in bytes: a configuration is a few hundred bytes, and
@@ -51,7 +52,7 @@ fn read_config_text(path: &Path) -> io::Result<String> {
 }
 
 /// Every key a configuration file may hold.
-pub const FILE_KEYS: [&str; 22] = [
+pub const FILE_KEYS: [&str; 24] = [
     "level",
     "root_level",
     "levels",
@@ -74,6 +75,8 @@ pub const FILE_KEYS: [&str; 22] = [
     "level_names",
     "last_resort",
     "log_panics",
+    "syslog",
+    "journald",
 ];
 
 /// The file as written; each value is checked as it is read, so serde reports the key.
@@ -103,6 +106,8 @@ struct FileConfig {
     level_names: Option<Names>,
     last_resort: Option<bool>,
     log_panics: Option<bool>,
+    syslog: Option<SyslogTable>,
+    journald: Option<JournaldTable>,
 }
 
 impl Config {
@@ -224,6 +229,8 @@ impl FileConfig {
             last_resort: self.last_resort,
             log_panics: self.log_panics,
             message_filter: None,
+            syslog: self.syslog.map(Into::into),
+            journald: self.journald.map(Into::into),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod directives;
 mod file;
 mod size;
+mod syslog;
 #[cfg(test)]
 mod tests;
 
@@ -18,6 +19,7 @@ use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy, Overflow};
 use directives::parse_directives;
 pub use file::FILE_KEYS;
 pub use file::MAX_CONFIG_BYTES;
+pub use syslog::{JournaldConfig, SyslogConfig};
 
 /// The layout of lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +106,10 @@ pub struct Config {
     /// A regular expression that the message of every record written by the standard sinks
     /// must match: the `/regex` part of `RUST_LOG` or `LOGTREE_LEVEL`, as env_logger has it.
     pub message_filter: Option<String>,
+    /// A sink to the syslog daemon (table `syslog`; none unless set).
+    pub syslog: Option<SyslogConfig>,
+    /// A sink to the systemd journal (table `journald`; none unless set).
+    pub journald: Option<JournaldConfig>,
 }
 
 impl Config {
@@ -142,6 +148,8 @@ impl Config {
             message_filter
         );
         self.levels.extend(over.levels);
+        syslog::merge_table(&mut self.syslog, over.syslog, SyslogConfig::merge);
+        syslog::merge_table(&mut self.journald, over.journald, JournaldConfig::merge);
     }
 
     /// The environment's layer, read through `var` (pass `|name| std::env::var(name).ok()`):
@@ -216,6 +224,16 @@ impl Config {
     pub fn from_env() -> Result<Config, Error> {
         Config::from_env_with(|name| std::env::var(name).ok())
     }
+}
+
+/// Lays `syslog` over the `[syslog]` settings of `config`.
+pub(crate) fn merge_syslog(config: &mut Config, syslog: SyslogConfig) {
+    syslog::merge_table(&mut config.syslog, Some(syslog), SyslogConfig::merge);
+}
+
+/// Lays `journald` over the `[journald]` settings of `config`.
+pub(crate) fn merge_journald(config: &mut Config, journald: JournaldConfig) {
+    syslog::merge_table(&mut config.journald, Some(journald), JournaldConfig::merge);
 }
 
 fn env_error(variable: &str, key: Option<String>, reason: String) -> Error {

@@ -8,7 +8,8 @@ use logtree_core::{Error, LevelFilter};
 use logtree_formatters::LevelNames;
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
 
-use super::{Config, FormatSpec, FILE_KEYS};
+use super::{Config, FormatSpec, JournaldConfig, SyslogConfig, FILE_KEYS};
+use logtree_sinks::{Facility, SyslogAddress, SyslogFormat};
 
 const FULL_TOML: &str = r#"
 level = "debug"
@@ -36,6 +37,16 @@ log_panics = false
 [levels]
 "app.db" = "trace"
 "hyper::proto" = "WARNING"
+
+[syslog]
+address = "tcp://127.0.0.1:5514"
+format = "rfc3164"
+facility = "local2"
+app_name = "shop"
+level = "info"
+
+[journald]
+level = "error"
 "#;
 
 fn full_config() -> Config {
@@ -67,6 +78,15 @@ fn full_config() -> Config {
         last_resort: Some(false),
         log_panics: Some(false),
         message_filter: None,
+        syslog: Some(
+            SyslogConfig::new()
+                .address(SyslogAddress::Tcp("127.0.0.1:5514".into()))
+                .format(SyslogFormat::Rfc3164)
+                .facility(Facility::Local2)
+                .app_name("shop")
+                .level(LevelFilter::Info),
+        ),
+        journald: Some(JournaldConfig::new().level(LevelFilter::Error)),
     }
 }
 
@@ -94,7 +114,10 @@ fn every_key_is_read_from_json() {
         "format": "json", "console_format": "millisecond",
         "file_format": "{time} {level} {message}", "utc": true,
         "level_names": "python", "last_resort": false, "log_panics": false,
-        "levels": {"app.db": "trace", "hyper::proto": "WARNING"}
+        "levels": {"app.db": "trace", "hyper::proto": "WARNING"},
+        "syslog": {"address": "tcp://127.0.0.1:5514", "format": "rfc3164", "facility": "local2",
+                   "app_name": "shop", "level": "info"},
+        "journald": {"level": "error"}
     }"#;
     assert_eq!(
         Config::from_json_str(json, "t.json").unwrap(),
