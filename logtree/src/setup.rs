@@ -342,6 +342,17 @@ impl Setup {
     }
 }
 
+impl Config {
+    /// The rotating file's formatter, as [`Setup`] builds it: `file_format`, else `format`,
+    /// else the millisecond line, in the zone of `utc`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for a pattern that does not parse.
+    pub fn file_formatter(&self) -> Result<Box<dyn Formatter>, Error> {
+        formatter(self, self.file_format.as_ref())
+    }
+}
+
 /// One formatter per sink, from the sink's own layout (`own`) or else the common one, and the
 /// zone.
 fn formatter(config: &Config, own: Option<&FormatSpec>) -> Result<Box<dyn Formatter>, Error> {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
-use logtree_formatters::PatternFormatter;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
@@ -193,18 +192,8 @@ impl FileConfig {
 
 /// The value of `format`, `console_format` or `file_format` (the `key`).
 fn parse_format(text: &str, source_name: &str, key: &str) -> Result<FormatSpec, Error> {
-    match text {
-        "millisecond" => Ok(FormatSpec::Millisecond),
-        "json" => Ok(FormatSpec::Json),
-        pattern if pattern.contains('{') => PatternFormatter::new(pattern)
-            .map(|_| FormatSpec::Pattern(pattern.to_owned()))
-            .map_err(|err| invalid(source_name, Some(key.into()), err.to_string())),
-        other => Err(invalid(
-            source_name,
-            Some(key.into()),
-            format!("{other:?} is neither \"millisecond\", \"json\" nor a pattern with {{placeholders}}"),
-        )),
-    }
+    text.parse()
+        .map_err(|reason| invalid(source_name, Some(key.into()), reason))
 }
 
 fn invalid(source_name: &str, key: Option<String>, reason: String) -> Error {
