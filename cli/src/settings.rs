@@ -137,7 +137,14 @@ fn resolve(args: &Args) -> Result<Config, Failure> {
         ..Config::default()
     };
     if let Some(path) = &args.config {
-        config.merge(Config::from_file(path)?);
+        let file = Config::from_file(path).map_err(|err| match err {
+            // The library's wording is about log files: say which file this is.
+            Error::OpenFile { path, source } => Failure::usage(format!(
+                "--config: cannot read the configuration file {path:?}: {source}"
+            )),
+            other => Failure::from(other),
+        })?;
+        config.merge(file);
     }
     config.merge(Config {
         dir: args.dir.clone(),
