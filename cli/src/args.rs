@@ -29,7 +29,9 @@ pub struct Args {
     pub stem: Option<String>,
 
     /// Size that rolls the file over, such as 10MiB, 1MB, 512k; 0 never rolls. A line is
-    /// never split: only a single line larger than SIZE makes a file exceed it [default: 1MiB]
+    /// never split: only a single line larger than SIZE makes a file exceed it. Lines read
+    /// together are written together (up to 64 KiB, or SIZE/16), so a file may roll that much
+    /// short of SIZE [default: 1MiB]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_size: Option<u64>,
 

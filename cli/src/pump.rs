@@ -1,5 +1,6 @@
-//! Lines from chunks of input to the file: each complete line is written as soon as its
-//! chunk is fed, the incomplete rest waits for the next chunk (or the end).
+//! Lines from chunks of input to the file: the whole lines of each chunk are written as soon
+//! as it is fed, in groups of up to [`Plan::group_limit`] bytes, one write each; the
+//! incomplete rest waits for the next chunk (or the end).
 
 use std::fmt;
 use std::io::{self, Write};
@@ -13,7 +14,7 @@ use crate::settings::{Layout, Plan};
 /// record), so that input without newlines cannot take all memory.
 pub const MAX_LINE: usize = 64 << 20;
 
-/// Turns input into records of the sink.
+/// Turns input into lines of the sink's file.
 ///
 /// ```
 /// use logtree_cli::{Args, Plan, Pump};
@@ -32,6 +33,8 @@ pub struct Pump {
     plan: Plan,
     /// The start of a line whose end is not read yet.
     partial: Vec<u8>,
+    /// Whole lines, as they go to the file, waiting for the end of their chunk.
+    group: Vec<u8>,
     /// Whether standard output still takes the copy of the input.
     tee: bool,
     errors: StderrErrorHandler,
@@ -43,6 +46,7 @@ impl Pump {
     pub fn new(plan: Plan) -> Pump {
         Pump {
             tee: plan.tee,
+            group: Vec::with_capacity(plan.group_limit),
             plan,
             partial: Vec::new(),
             errors: StderrErrorHandler::default(),
@@ -58,24 +62,35 @@ impl Pump {
     /// Writes every line that `chunk` completes, keeps the incomplete rest, then copies the
     /// chunk to standard output with `--tee`.
     pub fn feed(&mut self, chunk: &[u8]) {
+        let now = UnixTime::now();
         let mut rest = chunk;
-        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
-            let (line, after) = rest.split_at(end + 1);
-            if self.partial.is_empty() {
-                self.write(line);
-            } else {
-                let mut whole = std::mem::take(&mut self.partial);
-                whole.extend_from_slice(line);
-                self.write(&whole);
-                whole.clear();
-                self.partial = whole;
+        if !self.partial.is_empty() {
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            self.partial.extend_from_slice(&rest[..end]);
+            rest = &rest[end..];
+            if self.partial.ends_with(b"\n") {
+                let line = std::mem::take(&mut self.partial);
+                self.add(&line, now);
+                self.partial = line;
+                self.partial.clear();
             }
-            rest = after;
         }
-        self.partial.extend_from_slice(rest);
+        let whole = memchr::memrchr(b'\n', rest).map_or(0, |i| i + 1);
+        if let Layout::Raw = self.plan.layout {
+            self.write_raw(&rest[..whole], now);
+        } else {
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', &rest[..whole]) {
+                self.add(&rest[start..=end], now);
+                start = end + 1;
+            }
+        }
+        self.write_group(now);
+        self.partial.extend_from_slice(&rest[whole..]);
         while self.partial.len() >= MAX_LINE {
             let piece: Vec<u8> = self.partial.drain(..MAX_LINE).collect();
-            self.write(&piece);
+            self.add(&piece, now);
+            self.write_group(now);
         }
         if self.tee {
             let mut out = io::stdout().lock();
@@ -89,9 +104,11 @@ impl Pump {
     /// Writes the incomplete last line (as it is: without a newline in `--raw`), and what the
     /// sink buffers. Returns whether every write succeeded since the start.
     pub fn finish(&mut self) -> bool {
+        let now = UnixTime::now();
         if !self.partial.is_empty() {
             let last = std::mem::take(&mut self.partial);
-            self.write(&last);
+            self.add(&last, now);
+            self.write_group(now);
         }
         if let Err(err) = self.plan.sink.flush() {
             self.report(&err);
@@ -102,24 +119,78 @@ impl Pump {
         !self.failed
     }
 
-    /// Writes one line, its newline (if any) included.
-    fn write(&mut self, line: &[u8]) {
-        let written = match self.plan.layout {
-            Layout::Raw => self.plan.sink.write_line(line, UnixTime::now()),
-            Layout::Formatted { enabled: false, .. } => Ok(()),
-            Layout::Formatted { level, .. } => {
+    /// Adds one line (its newline included, if any) to the group, as it goes to the file;
+    /// writes the group first if the line would take it past the limit.
+    fn add(&mut self, line: &[u8], now: UnixTime) {
+        let before = self.group.len();
+        let formatted = match &self.plan.layout {
+            Layout::Raw => {
+                self.group.extend_from_slice(line);
+                Ok(())
+            }
+            Layout::Formatted { enabled: false, .. } => return,
+            Layout::Formatted {
+                formatter, level, ..
+            } => {
                 let text = line.strip_suffix(b"\n").unwrap_or(line);
                 let text = text.strip_suffix(b"\r").unwrap_or(text);
-                self.plan.sink.log(
+                formatter.format(
                     &Record::builder()
-                        .level(level)
+                        .level(*level)
                         .logger(&self.plan.logger)
                         .target(&self.plan.logger)
                         .args(format_args!("{}", Escaped(text)))
+                        .timestamp(now.to_system_time())
                         .build(),
+                    &mut self.group,
                 )
             }
         };
+        if let Err(err) = formatted {
+            self.group.truncate(before);
+            self.report(&err);
+            return;
+        }
+        if before > 0 && self.group.len() > self.plan.group_limit {
+            // This line starts the next group: the size limit sees each group whole.
+            let written = self.plan.sink.write_line(&self.group[..before], now);
+            self.group.drain(..before);
+            self.check(written);
+        }
+    }
+
+    /// Writes whole `lines` as they are, in the groups [`add`](Pump::add) would make, but
+    /// straight from the input: no copy, no look at each line.
+    fn write_raw(&mut self, mut lines: &[u8], now: UnixTime) {
+        let limit = self.plan.group_limit;
+        if !self.group.is_empty() {
+            // The line completed from the last chunk: the group takes what still fits.
+            let room = limit.saturating_sub(self.group.len());
+            let take = group_end(lines, room)
+                .filter(|&end| end <= room)
+                .unwrap_or(0);
+            self.group.extend_from_slice(&lines[..take]);
+            lines = &lines[take..];
+            self.write_group(now);
+        }
+        while !lines.is_empty() {
+            let end = group_end(lines, limit).unwrap_or(lines.len());
+            let written = self.plan.sink.write_line(&lines[..end], now);
+            self.check(written);
+            lines = &lines[end..];
+        }
+    }
+
+    /// Writes the lines of the group, with one write.
+    fn write_group(&mut self, now: UnixTime) {
+        if !self.group.is_empty() {
+            let written = self.plan.sink.write_line(&self.group, now);
+            self.group.clear();
+            self.check(written);
+        }
+    }
+
+    fn check(&mut self, written: Result<(), Error>) {
         if let Err(err) = written {
             self.report(&err);
         }
@@ -128,6 +199,18 @@ impl Pump {
     fn report(&mut self, err: &Error) {
         self.failed = true;
         self.errors.report(err);
+    }
+}
+
+/// Where the first group of `lines` (whole lines) ends: as many lines as fit in `limit`
+/// bytes, or the first line alone if it is longer. `None` for no line at all.
+fn group_end(lines: &[u8], limit: usize) -> Option<usize> {
+    if lines.len() <= limit {
+        return (!lines.is_empty()).then_some(lines.len());
+    }
+    match memchr::memrchr(b'\n', &lines[..limit]) {
+        Some(last) => Some(last + 1),
+        None => memchr::memchr(b'\n', &lines[limit..]).map(|i| limit + i + 1),
     }
 }
 
@@ -149,7 +232,25 @@ impl fmt::Display for Escaped<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::Escaped;
+    use super::{group_end, Escaped};
+
+    #[test]
+    fn a_group_is_the_lines_that_fit_or_one_longer_line() {
+        assert_eq!(group_end(b"a\nb\nc\n", 10), Some(6), "all fit");
+        assert_eq!(group_end(b"a\nb\nc\n", 4), Some(4), "two fit");
+        assert_eq!(
+            group_end(b"a\nb\nc\n", 3),
+            Some(2),
+            "a line ends inside the limit"
+        );
+        assert_eq!(
+            group_end(b"long line\nb\n", 4),
+            Some(10),
+            "a longer line, alone"
+        );
+        assert_eq!(group_end(b"a\n", 0), Some(2), "no room: one line");
+        assert_eq!(group_end(b"", 4), None);
+    }
 
     #[test]
     fn invalid_utf8_becomes_hex_escapes_and_valid_text_stays() {
