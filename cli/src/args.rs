@@ -74,7 +74,7 @@ pub struct Args {
     pub raw: bool,
 
     /// The level each line gets (trace, debug, info, warn, error) [default: info]
-    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level, conflicts_with = "raw")]
     pub level: Option<Level>,
 
     /// Copies the input to standard output too

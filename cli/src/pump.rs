@@ -3,7 +3,6 @@
 //! incomplete rest waits for the next chunk (or the end).
 
 use std::fmt;
-use std::io::{self, Write};
 
 use logtree::sinks::RotatingFileSink;
 use logtree::{Error, Record, Sink, StderrErrorHandler, UnixTime};
@@ -35,8 +34,6 @@ pub struct Pump {
     partial: Vec<u8>,
     /// Whole lines, as they go to the file, waiting for the end of their chunk.
     group: Vec<u8>,
-    /// Whether standard output still takes the copy of the input.
-    tee: bool,
     errors: StderrErrorHandler,
     failed: bool,
 }
@@ -45,7 +42,6 @@ impl Pump {
     /// A pump writing to the plan's sink.
     pub fn new(plan: Plan) -> Pump {
         Pump {
-            tee: plan.tee,
             group: Vec::with_capacity(plan.group_limit),
             plan,
             partial: Vec::new(),
@@ -59,8 +55,7 @@ impl Pump {
         &self.plan.sink
     }
 
-    /// Writes every line that `chunk` completes, keeps the incomplete rest, then copies the
-    /// chunk to standard output with `--tee`.
+    /// Writes every line that `chunk` completes and keeps the incomplete rest.
     pub fn feed(&mut self, chunk: &[u8]) {
         let now = UnixTime::now();
         let mut rest = chunk;
@@ -92,13 +87,6 @@ impl Pump {
             self.add(&piece, now);
             self.write_group(now);
         }
-        if self.tee {
-            let mut out = io::stdout().lock();
-            if let Err(err) = out.write_all(chunk).and_then(|()| out.flush()) {
-                self.tee = false;
-                eprintln!("logtree: --tee stopped, standard output failed: {err}");
-            }
-        }
     }
 
     /// Writes the incomplete last line (as it is: without a newline in `--raw`), and what the
@@ -112,9 +100,6 @@ impl Pump {
         }
         if let Err(err) = self.plan.sink.flush() {
             self.report(&err);
-        }
-        if self.tee {
-            let _ = io::stdout().flush();
         }
         !self.failed
     }

@@ -7,7 +7,7 @@
 //! what is buffered, and ends the process with status 0.
 
 use std::convert::Infallible;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
@@ -45,10 +45,18 @@ pub fn run(args: &Args) -> Result<Infallible, Failure> {
 
     let mut chunk = vec![0; CHUNK];
     let mut stdin = io::stdin().lock();
+    let mut tee = args.tee;
     loop {
         match stdin.read(&mut chunk) {
             Ok(0) => break,
-            Ok(read) => lock(&pump).feed(&chunk[..read]),
+            Ok(read) => {
+                lock(&pump).feed(&chunk[..read]);
+                // After the file, and without the pump: a stalled reader of the copy never
+                // keeps a signal from writing what was read and ending the process.
+                if tee {
+                    tee = copy_to_stdout(&chunk[..read]);
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
                 eprintln!("logtree: reading standard input failed: {e}");
@@ -77,6 +85,19 @@ fn handle_signals(mut signals: Signals, pump: &Mutex<Pump>) {
         let mut pump = lock(pump);
         let ok = pump.finish();
         std::process::exit(status(ok));
+    }
+}
+
+/// `--tee`: whether standard output still takes the copy (it stops, with a line on standard
+/// error, when it fails: the file goes on).
+fn copy_to_stdout(chunk: &[u8]) -> bool {
+    let mut out = io::stdout().lock();
+    match out.write_all(chunk).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(err) => {
+            eprintln!("logtree: --tee stopped, standard output failed: {err}");
+            false
+        }
     }
 }
 

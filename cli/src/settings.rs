@@ -85,8 +85,6 @@ pub struct Plan {
     pub logger: String,
     /// Raw or formatted lines.
     pub layout: Layout,
-    /// Whether input is copied to standard output.
-    pub tee: bool,
     /// The most bytes of lines read together that are written with one write (see
     /// [`group_limit`]).
     pub group_limit: usize,
@@ -129,7 +127,6 @@ impl Plan {
             sink: builder.build()?,
             logger: stem,
             layout,
-            tee: args.tee,
             group_limit: group_limit(max_bytes),
         })
     }

@@ -42,6 +42,7 @@ fn a_bad_option_exits_2_with_one_line_naming_it() {
     refused(&["--format", "{time} {lvl}"], &["--format", "{lvl}"]);
     refused(&["--max-age", "soon"], &["--max-age", "soon"]);
     refused(&["--raw", "--format", "json"], &["--raw", "--format"]);
+    refused(&["--raw", "--level", "warn"], &["--raw", "--level"]);
     refused(&["--stem", "../escape"], &["stem"]);
     refused(&["--verbose"], &["--verbose"]);
     refused(&["extra"], &["extra"]);

@@ -125,3 +125,37 @@ fn kill_9_loses_no_line_the_tool_had_read() {
     );
     assert_eq!(written.last(), Some(&b'\n'), "whole lines only");
 }
+
+#[test]
+fn sigterm_ends_the_tool_even_when_nobody_reads_the_tee_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = start(dir.path(), &["--raw", "--tee", "--max-size", "0"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let _stdout = child.stdout.take().unwrap(); // never read: the copy fills its pipe
+    let input = numbered(100_000);
+    let producer = thread::spawn(move || {
+        let _ = std::io::Write::write_all(&mut stdin, &input);
+        stdin // kept open: the tool must not see an end of input
+    });
+    let logs = dir.path().join("logs");
+    // Past what the copy's pipe holds (64 KiB): the tool is, or soon will be, stuck copying.
+    wait_until("more than 64 KiB in the file", || {
+        logs.exists() && concatenated(&logs).len() > 64 * 1024
+    });
+    signal(&child, libc::SIGTERM);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "SIGTERM did not end the tool"
+        );
+        thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert_eq!(status.code(), Some(0));
+    let written = concatenated(&logs);
+    assert!(numbered(100_000).starts_with(&written));
+    drop(producer);
+}
