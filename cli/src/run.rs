@@ -64,9 +64,8 @@ pub fn run(args: &Args) -> Result<Infallible, Failure> {
             }
         }
     }
-    // Held until the process ends: a signal arriving now finds nothing left to do.
-    // The pump stays locked until the process ends (not returned: that would release it to a
-    // signal racing with the end).
+    // Held until the process ends (not returned from: that would release it to a signal
+    // racing with the end).
     let mut pump = lock(&pump);
     let ok = pump.finish();
     std::process::exit(status(ok))

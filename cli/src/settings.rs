@@ -5,7 +5,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use logtree::config::{Config, FormatSpec};
-use logtree::sinks::{FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder, DEFAULT_MAX_BYTES};
+use logtree::sinks::{
+    FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder, DEFAULT_DIR, DEFAULT_MAX_BYTES,
+};
 use logtree::{Error, Formatter, Level, LevelFilter};
 
 use crate::args::{Args, Compress, Flush, Rotate};
@@ -104,7 +106,12 @@ impl Plan {
             .clone()
             .unwrap_or_else(|| DEFAULT_STEM.to_owned());
         let mut builder = RotatingFileSink::builder(stem.clone())
-            .dir(config.dir.clone().unwrap_or_else(|| PathBuf::from("logs")))
+            .dir(
+                config
+                    .dir
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(DEFAULT_DIR)),
+            )
             .flush_policy(flush_policy(args, &config)?);
         let max_bytes = config.max_size.unwrap_or(DEFAULT_MAX_BYTES);
         builder = builder.max_bytes(max_bytes);
