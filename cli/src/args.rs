@@ -47,20 +47,23 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "HOW")]
     pub compress: Option<Compress>,
 
-    /// Deletes backups older than AGE, such as 7d, 12h, 30min
+    /// Deletes backups older than AGE, such as 7d, 12h, 30min (not supported yet: refused)
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub max_age: Option<Duration>,
 
-    /// Deletes the oldest backups while all files of the stem take more than SIZE
+    /// Deletes the oldest backups while all files of the stem take more than SIZE (not
+    /// supported yet: refused)
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_total_size: Option<u64>,
 
-    /// Deletes the oldest backups while the stem has more than N files
+    /// Deletes the oldest backups while the stem has more than N files (not supported yet:
+    /// refused)
     #[arg(long, value_name = "N")]
     pub max_files: Option<u32>,
 
     /// When lines reach the file: every-record (before the next line is read), buffered
-    /// (within a second), background (by a thread of its own) [default: every-record]
+    /// (within a second), background (by a thread of its own; not supported yet)
+    /// [default: every-record]
     #[arg(long, value_enum, value_name = "POLICY")]
     pub flush: Option<Flush>,
 
@@ -92,7 +95,7 @@ pub struct Args {
 pub enum Rotate {
     /// A new file, named with the new date, at local midnight.
     Daily,
-    /// A new file every hour.
+    /// A new file every hour (not supported yet: refused).
     Hourly,
     /// By size only: the file keeps the date it was opened with.
     Never,
@@ -103,9 +106,9 @@ pub enum Rotate {
 pub enum Compress {
     /// Backups stay plain text.
     None,
-    /// Backups compressed with gzip (`.gz`).
+    /// Backups compressed with gzip, `.gz` (not supported yet: refused).
     Gzip,
-    /// Backups compressed with zstd (`.zst`).
+    /// Backups compressed with zstd, `.zst` (not supported yet: refused).
     Zstd,
 }
 
@@ -116,7 +119,7 @@ pub enum Flush {
     EveryRecord,
     /// Lines are written together, within a second.
     Buffered,
-    /// A thread of its own writes the lines.
+    /// A thread of its own writes the lines (not supported yet: refused).
     Background,
 }
 
