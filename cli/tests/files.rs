@@ -164,3 +164,24 @@ fn invalid_utf8_and_control_characters_are_escaped_but_passed_through_raw() {
     assert!(output.status.success(), "{}", stderr_of(&output));
     assert_eq!(concatenated(&dir.path().join("logs")), input);
 }
+
+#[test]
+fn every_record_puts_each_line_in_the_file_before_reading_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = start(dir.path(), &["--tee", "--format", "{message}"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut expected = String::new();
+    for i in 1..=20 {
+        let line = format!("line {i}\n");
+        feed(&mut stdin, line.as_bytes());
+        // The copy comes after the write, and the producer is still there: no end of input,
+        // no buffer flushed on exit, yet the line is in the file.
+        read_tee(&mut stdout, line.len());
+        expected.push_str(&line);
+        let file = only_file(&dir.path().join("logs"));
+        assert_eq!(fs::read_to_string(file).unwrap(), expected);
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
