@@ -84,8 +84,10 @@ pub struct Args {
     #[arg(long)]
     pub tee: bool,
 
-    /// The library's configuration file (TOML, or JSON by its .json name); options given on
-    /// the command line override it
+    /// The library's configuration file (TOML, or JSON by its .json name): its dir,
+    /// file_stem, max_size, backup_count, flush, flush_interval_ms, format, file_format, utc,
+    /// and level (lines below it are not written); options given on the command line
+    /// override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
