@@ -131,7 +131,8 @@ impl RotatingFileSink {
     /// the way [`Sink::log`] writes a formatted record, with the same roll-over (a line is
     /// never split), flush policy and failure handling, but no formatter and no level. For
     /// lines that must reach the file exactly as they are, such as a tool copying another
-    /// program's output.
+    /// program's output. Several lines passed at once are one record: one write, never split
+    /// by a roll-over.
     ///
     /// # Errors
     /// As [`Sink::log`], except that no formatting can fail.
