@@ -217,7 +217,60 @@ impl fmt::Display for Escaped<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{group_end, Escaped};
+    use super::{group_end, Escaped, Pump};
+    use crate::{Args, Plan};
+
+    /// Every file of `dir`, oldest (highest backup number) first.
+    fn concatenated(dir: &std::path::Path) -> Vec<u8> {
+        let mut files: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .map(|path| {
+                let name = path.file_name().unwrap().to_str().unwrap();
+                let n = name
+                    .rsplit_once(".log.")
+                    .map_or(0, |(_, n)| n.parse().unwrap());
+                (n, path)
+            })
+            .collect();
+        files.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+        files
+            .iter()
+            .flat_map(|(_, path)| std::fs::read(path).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_file_is_the_same_wherever_the_reads_cut_the_input() {
+        let long = "y".repeat(300);
+        let input = format!("a\n\nbb\nccc\n{long}\nd\ne\nf\r\ng\nlast");
+        for raw in [true, false] {
+            for chunk in [1, 2, 3, 7, 16, 64, 1000] {
+                let dir = tempfile::tempdir().unwrap();
+                let args = Args {
+                    dir: Some(dir.path().into()),
+                    // Groups of at most 10 bytes, so that lines are grouped and split apart.
+                    max_size: Some(160),
+                    backups: Some(1000),
+                    raw,
+                    format: (!raw).then(|| "{message}".parse().unwrap()),
+                    ..Args::default()
+                };
+                let mut pump = Pump::new(Plan::new(&args).unwrap());
+                for piece in input.as_bytes().chunks(chunk) {
+                    pump.feed(piece);
+                }
+                assert!(pump.finish());
+                let expected = if raw {
+                    input.clone()
+                } else {
+                    input.replace("\r\n", "\n") + "\n"
+                };
+                let written = String::from_utf8(concatenated(dir.path())).unwrap();
+                assert_eq!(written, expected, "raw {raw}, reads of {chunk} bytes");
+            }
+        }
+    }
 
     #[test]
     fn a_group_is_the_lines_that_fit_or_one_longer_line() {
