@@ -49,7 +49,7 @@ mod setup;
 pub use logtree_core::*;
 pub use logtree_formatters as formatters;
 pub use logtree_sinks as sinks;
-pub use setup::{init_for_tests, setup_logger, Setup, DEFAULT_FILE_STEM, DEFAULT_LEVEL};
 /// `tracing` events in the tree (feature `tracing`, on by default).
 #[cfg(feature = "tracing")]
 pub use logtree_tracing as tracing;
+pub use setup::{init_for_tests, setup_logger, Setup, DEFAULT_FILE_STEM, DEFAULT_LEVEL};

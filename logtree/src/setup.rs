@@ -11,8 +11,8 @@ use logtree_core::{
 use logtree_formatters::{JsonFormatter, LevelNames, MillisecondFormatter, PatternFormatter, Zone};
 use logtree_sinks::{ColorMode, ConsoleSink, ConsoleStream, FlushPolicy, RotatingFileSink};
 
-use crate::message_filter::MessageFilter;
 use crate::config::{Config, FormatSpec, JournaldConfig, SyslogConfig};
+use crate::message_filter::MessageFilter;
 
 /// The file stem when none is configured: `logs/App_<date>.log`, as in the Python seed.
 pub const DEFAULT_FILE_STEM: &str = "App";
@@ -564,6 +564,17 @@ fn report_once(err: &Error) {
             "logtree: ignoring the environment variable: {text}"
         );
         reported.push(text);
+    }
+}
+
+impl Config {
+    /// The rotating file's formatter, as [`Setup`] builds it: `file_format`, else `format`,
+    /// else the millisecond line, in the zone of `utc`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for a pattern that does not parse.
+    pub fn file_formatter(&self) -> Result<Box<dyn Formatter>, Error> {
+        formatter(self, self.file_format.as_ref())
     }
 }
 

@@ -3,8 +3,8 @@
 mod dispatch;
 mod exit;
 mod facade;
-mod last_resort;
 mod hooks;
+mod last_resort;
 mod level_table;
 mod lifetime;
 mod logger;

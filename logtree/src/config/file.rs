@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
-use logtree_formatters::{LevelNames, PatternFormatter};
+use logtree_formatters::LevelNames;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
@@ -235,20 +235,6 @@ impl FileConfig {
     }
 }
 
-/// The value of `format`, `console_format` or `file_format`.
-fn parse_format(text: &str) -> Result<FormatSpec, String> {
-    match text {
-        "millisecond" => Ok(FormatSpec::Millisecond),
-        "json" => Ok(FormatSpec::Json),
-        pattern if pattern.contains('{') => PatternFormatter::new(pattern)
-            .map(|_| FormatSpec::Pattern(pattern.to_owned()))
-            .map_err(|err| err.to_string()),
-        other => Err(format!(
-            "{other:?} is neither \"millisecond\", \"json\" nor a pattern with {{placeholders}}"
-        )),
-    }
-}
-
 fn invalid(source_name: &str, key: Option<String>, reason: String) -> Error {
     Error::InvalidConfig {
         source_name: source_name.to_owned(),
@@ -370,7 +356,7 @@ from_text!(
     Format,
     FormatSpec,
     "\"millisecond\", \"json\" or a pattern",
-    parse_format
+    |t| t.parse()
 );
 
 from_text!(Stem, String, "a file name stem such as \"App\"", |t| {

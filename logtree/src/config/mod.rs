@@ -13,12 +13,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
-use logtree_formatters::LevelNames;
+use logtree_formatters::{LevelNames, PatternFormatter};
 use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy, Overflow};
 
 use directives::parse_directives;
 pub use file::FILE_KEYS;
 pub use file::MAX_CONFIG_BYTES;
+pub use size::parse_size;
 pub use syslog::{JournaldConfig, SyslogConfig};
 
 /// The layout of lines.
@@ -30,6 +31,28 @@ pub enum FormatSpec {
     Json,
     /// A pattern of `logtree_formatters::PatternFormatter`, such as `{time} {level} {message}`.
     Pattern(String),
+}
+
+impl std::str::FromStr for FormatSpec {
+    type Err = String;
+
+    /// What the `format` key takes: `millisecond`, `json`, or a pattern with
+    /// `{placeholders}` (checked here).
+    ///
+    /// # Errors
+    /// The reason, when the text is none of them or the pattern is not valid.
+    fn from_str(text: &str) -> Result<FormatSpec, String> {
+        match text {
+            "millisecond" => Ok(FormatSpec::Millisecond),
+            "json" => Ok(FormatSpec::Json),
+            pattern if pattern.contains('{') => PatternFormatter::new(pattern)
+                .map(|_| FormatSpec::Pattern(pattern.to_owned()))
+                .map_err(|err| err.to_string()),
+            other => Err(format!(
+                "{other:?} is neither \"millisecond\", \"json\" nor a pattern with {{placeholders}}"
+            )),
+        }
+    }
 }
 
 /// One layer of settings: every field is optional, and a later layer's `Some` wins.

@@ -4,8 +4,15 @@
 /// a unit, case-insensitive: `B`; `KB`, `MB`, `GB`, `TB` (powers of 1000); `KiB`, `MiB`, `GiB`,
 /// `TiB` and the short `K`, `M`, `G`, `T` (powers of 1024). Fractions round down to whole bytes.
 ///
-/// Returns the reason when the text is not a size or does not fit in 64 bits.
-pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+/// # Errors
+/// The reason, when the text is not a size or does not fit in 64 bits.
+///
+/// ```
+/// use logtree::config::parse_size;
+/// assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+/// assert!(parse_size("ten").is_err());
+/// ```
+pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))

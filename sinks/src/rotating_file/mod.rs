@@ -20,7 +20,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
-use logtree_core::{AtomicLevelFilter, Error, Formatter, LevelFilter, Record, Sink, SinkId};
+use logtree_core::{
+    AtomicLevelFilter, Error, Formatter, LevelFilter, Record, Sink, SinkId, UnixTime,
+};
 
 pub use builder::{RotatingFileSinkBuilder, DEFAULT_BACKUP_COUNT, DEFAULT_DIR, DEFAULT_MAX_BYTES};
 #[cfg(unix)]
@@ -208,6 +210,57 @@ impl RotatingFileSink {
             writer: Arc::clone(&writer),
         })));
         Ok(writer)
+    }
+
+    /// Writes `line`, already formatted (its newline included), as one record stamped `at`:
+    /// the way [`Sink::log`] writes a formatted record, with the same roll-over (a line is
+    /// never split), flush policy and failure handling, but no formatter and no level. For
+    /// lines that must reach the file exactly as they are, such as a tool copying another
+    /// program's output. Several lines passed at once are one record: one write, never split
+    /// by a roll-over.
+    ///
+    /// # Errors
+    /// As [`Sink::log`], except that no formatting can fail.
+    ///
+    /// ```
+    /// use logtree_core::UnixTime;
+    /// use logtree_sinks::RotatingFileSink;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let sink = RotatingFileSink::builder("Raw").dir(dir.path()).build()?;
+    /// sink.write_line(b"exactly this, \xff and all\n", UnixTime::now())?;
+    /// assert_eq!(std::fs::read(sink.path())?, b"exactly this, \xff and all\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_line(&self, line: &[u8], at: UnixTime) -> Result<(), Error> {
+        self.writer()?.write(line, at)
+    }
+
+    /// Writes what is buffered, closes the file and opens whatever is at its path now: after
+    /// an external rotation (logrotate's `SIGHUP`) moved the file away, a new one is created
+    /// there and the next records go to it. The moved file keeps everything written before.
+    ///
+    /// # Errors
+    /// A failed write of the buffered records (they are kept and written later), or a failed
+    /// open (the next record tries again).
+    ///
+    /// ```
+    /// use logtree_core::UnixTime;
+    /// use logtree_sinks::RotatingFileSink;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let sink = RotatingFileSink::builder("App").dir(dir.path()).build()?;
+    /// sink.write_line(b"before\n", UnixTime::now())?;
+    /// let moved = dir.path().join("moved.log");
+    /// std::fs::rename(sink.path(), &moved)?;
+    /// sink.reopen()?;
+    /// sink.write_line(b"after\n", UnixTime::now())?;
+    /// assert_eq!(std::fs::read(&moved)?, b"before\n");
+    /// assert_eq!(std::fs::read(sink.path())?, b"after\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reopen(&self) -> Result<(), Error> {
+        self.writer()?.reopen()
     }
 
     /// Sets the sink's own level; records below it are skipped by this sink only.

@@ -7,6 +7,7 @@ mod concurrency;
 mod failures;
 mod midnight;
 mod model;
+mod reopen;
 mod rollover;
 mod setup;
 #[cfg(unix)]

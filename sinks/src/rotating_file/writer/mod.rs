@@ -339,6 +339,17 @@ impl Writer {
         self.take_pending().map_or(Ok(()), Err)
     }
 
+    /// Writes what is buffered, closes the file and opens whatever is at its path now (a new
+    /// file when an external rotation moved the old one away). The first failure is returned;
+    /// the file is reopened anyway (or by the next write if that fails).
+    pub(crate) fn reopen(&self) -> Result<(), Error> {
+        let mut s = self.exclusive();
+        let written = self.write_buffers(&mut s);
+        s.current.close();
+        let opened = s.current.ensure_open(&self.dir);
+        written.and(opened)
+    }
+
     /// Flushes and stops the timer thread; a later buffered record starts a new one.
     pub(crate) fn shutdown(&self) -> Result<(), Error> {
         let result = {
