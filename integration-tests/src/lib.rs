@@ -8,6 +8,7 @@
 //! - [`numbered`]: numbered records of several threads, checked to arrive each once and in
 //!   order;
 //! - [`sinks`]: small misbehaving sinks;
+//! - [`small_disk`]: a small tmpfs to fill on purpose;
 //! - [`trees`]: explicit trees as the tests set them up: a logger at `Info`, and an error
 //!   handler that collects every failure.
 
@@ -16,4 +17,5 @@ pub mod log_dir;
 pub mod log_line;
 pub mod numbered;
 pub mod sinks;
+pub mod small_disk;
 pub mod trees;

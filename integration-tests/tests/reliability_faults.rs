@@ -32,7 +32,6 @@ use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
@@ -41,6 +40,7 @@ use std::time::{Duration, Instant};
 use integration_tests::child;
 use integration_tests::log_dir::read_oldest_first;
 use integration_tests::numbered::InOrder;
+use integration_tests::small_disk::SmallDisk;
 use integration_tests::trees::{collecting_tree, info_logger, os_error, Seen};
 use logtree_core::{
     Error, Formatter, LevelFilter, Logger, LoggerTree, MemorySink, PlainFormatter, Record,
@@ -475,48 +475,6 @@ fn dev_full_available() -> bool {
         println!("SKIPPED: /dev/full is not available here");
     }
     ok
-}
-
-/// A small tmpfs mounted for one test, unmounted when dropped (even when the test fails).
-struct SmallDisk {
-    path: PathBuf,
-}
-
-impl SmallDisk {
-    /// Mounts a tmpfs of `kib` KiB at `path`, or says why it cannot.
-    fn mount(path: &Path, kib: u32) -> Result<SmallDisk, String> {
-        fs::create_dir_all(path).unwrap();
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            return Err("mounting a small file system needs root".to_owned());
-        }
-        let output = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={kib}k,mode=0755"),
-                "tmpfs",
-            ])
-            .arg(path)
-            .output()
-            .map_err(|e| format!("cannot run mount: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "mount failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
-        Ok(SmallDisk {
-            path: path.to_owned(),
-        })
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.path).output();
-    }
 }
 
 /// A 256 KiB file system mounted below `root`, with a filler file taking 200 KiB of it (its

@@ -5,7 +5,9 @@ mod builder;
 mod clock;
 mod create;
 mod current;
+mod dir;
 mod flush;
+mod lock;
 mod naming;
 mod registry;
 mod roller;
@@ -123,6 +125,35 @@ impl RotatingFileSink {
     /// The file written now (its date changes at midnight when rolling at midnight).
     pub fn path(&self) -> PathBuf {
         self.writer.current_path()
+    }
+
+    /// Writes what is buffered, then closes the file, so that the next record opens whatever
+    /// is at the file's path then: for a `SIGHUP` handler (logrotate's `postrotate`) after the
+    /// file was moved away and a new one created. Without it, the sink finds the new file at
+    /// its once-a-second check.
+    ///
+    /// # Errors
+    /// A failed write of the buffered records (they are kept and written later), or an
+    /// earlier failure of the background flusher.
+    ///
+    /// ```
+    /// use logtree_core::{Record, Sink};
+    /// use logtree_sinks::RotatingFileSink;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let sink = RotatingFileSink::builder("App").dir(dir.path()).build()?;
+    /// let path = sink.path();
+    /// sink.log(&Record::builder().args(format_args!("one")).build())?;
+    /// // What logrotate does (`create`), then its `postrotate` signals the process:
+    /// std::fs::rename(&path, dir.path().join("App.old"))?;
+    /// sink.reopen()?;
+    /// sink.log(&Record::builder().args(format_args!("two")).build())?;
+    /// assert!(std::fs::read_to_string(&path)?.ends_with("two\n"));
+    /// assert!(!std::fs::read_to_string(dir.path().join("App.old"))?.contains("two"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reopen(&self) -> Result<(), Error> {
+        self.writer.reopen()
     }
 
     /// Sets the sink's own level; records below it are skipped by this sink only.

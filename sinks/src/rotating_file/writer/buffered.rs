@@ -127,6 +127,7 @@ impl Writer {
     /// thread's lines are taken while they cannot be written). A failed roll-over is returned
     /// after everything is written.
     pub(super) fn write_buffers(&self, s: &mut State) -> Result<(), Error> {
+        let _held = s.current.hold(&self.dir)?;
         if !s.retry.is_empty() {
             s.current.append(&self.dir, &s.retry)?;
             s.retry.clear();
@@ -194,7 +195,7 @@ impl Writer {
                     s.retry.extend_from_slice(line);
                     break;
                 }
-                keep_first(deferred, self.roll(s));
+                keep_first(deferred, self.roll(s, line.len()));
             }
             s.out.extend_from_slice(line);
         }

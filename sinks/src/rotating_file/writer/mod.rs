@@ -12,8 +12,6 @@
 mod buffered;
 mod thread_buffers;
 
-use std::fs;
-use std::io;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,6 +23,7 @@ use logtree_core::{Error, SinkId, UnixTime};
 use super::clock::Clock;
 use super::create::Modes;
 use super::current::{check_writable, Current, Shared};
+use super::dir::LogDir;
 use super::flush::FlushPolicy;
 use super::naming::{file_path, local_date};
 use super::roller::Roller;
@@ -46,11 +45,13 @@ pub(crate) struct Settings {
     pub(crate) clock: Arc<dyn Clock>,
     /// Permissions of the files and directories the sink creates.
     pub(crate) modes: Modes,
+    /// Write under the stem's cross-process lock from the start.
+    pub(crate) multi_process: bool,
 }
 
 pub(crate) struct Writer {
     id: SinkId,
-    dir: PathBuf,
+    dir: LogDir,
     stem: String,
     settings: Settings,
     state: RwLock<State>,
@@ -91,9 +92,10 @@ impl Writer {
         settings: Settings,
     ) -> Result<Arc<Writer>, Error> {
         let now = settings.clock.now();
-        let path = file_path(&dir, stem, local_date(now));
-        check_writable(&dir, &path)?;
-        let mut current = Current::new(path, settings.modes);
+        let dir = LogDir::open(&dir, settings.modes)?;
+        let path = file_path(dir.path(), stem, local_date(now));
+        check_writable(dir.path(), &path)?;
+        let mut current = Current::new(path, stem, settings.multi_process);
         current.ensure_open(&dir)?;
         let mut out = Vec::new();
         if let FlushPolicy::Buffered { capacity, .. } = settings.policy {
@@ -168,6 +170,11 @@ impl Writer {
                 "mode",
                 mine.modes.file != other.modes.file,
                 format!("{:#o}", mine.modes.file),
+            ),
+            (
+                "multi_process",
+                mine.multi_process != other.multi_process,
+                format!("{}", mine.multi_process),
             ),
             #[cfg(unix)]
             (
@@ -268,9 +275,10 @@ impl Writer {
         line: &[u8],
         deferred: &mut Option<Error>,
     ) -> Result<(), Error> {
+        let _held = s.current.hold(&self.dir)?;
         s.current.ensure_open(&self.dir)?;
         if self.settings.trigger.exceeded(s.current.size(), line.len()) {
-            keep_first(deferred, self.roll(s));
+            keep_first(deferred, self.roll(s, line.len()));
         }
         s.current.append(&self.dir, line)
     }
@@ -301,6 +309,15 @@ impl Writer {
         let mut s = self.exclusive();
         self.write_buffers(&mut s)?;
         self.take_pending(&mut s).map_or(Ok(()), Err)
+    }
+
+    /// Writes what is buffered, then closes the file: the next write opens whatever is at the
+    /// path then (a file logrotate moved away and created anew, say).
+    pub(crate) fn reopen(&self) -> Result<(), Error> {
+        let mut s = self.exclusive();
+        let written = self.write_buffers(&mut s);
+        s.current.close();
+        written.and_then(|()| self.take_pending(&mut s).map_or(Ok(()), Err))
     }
 
     /// Flushes and stops the timer thread; a later buffered record starts a new one.
@@ -349,13 +366,17 @@ impl Writer {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Frees the file's name and opens a new file (buffered lines are written first by the
-    /// caller). If the roller fails, the current file stays open and is appended to.
-    fn roll(&self, s: &mut State) -> Result<(), Error> {
-        if let Err(err) = self.settings.roller.roll(&s.current.path) {
-            let gone = fs::symlink_metadata(&s.current.path)
-                .is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
-            if gone {
+    /// Frees the file's name and opens a new file before a line of `len` bytes (buffered
+    /// lines are written first by the caller), under the stem's cross-process lock (see
+    /// [`Current::roll_over`]). If the roller fails, the current file stays open and is
+    /// appended to.
+    fn roll(&self, s: &mut State, len: usize) -> Result<(), Error> {
+        let (trigger, roller) = (self.settings.trigger, self.settings.roller);
+        let rolled = s
+            .current
+            .roll_over(&self.dir, trigger, len, |path| roller.roll(path));
+        if let Err(err) = rolled {
+            if s.current.missing(&self.dir) {
                 // Closes the file, and writes again what it got since the last check; that
                 // report follows the roll-over's.
                 if let Err(report) = s.current.check(&self.dir) {
@@ -364,8 +385,7 @@ impl Writer {
             }
             return Err(err);
         }
-        s.current.close();
-        s.current.ensure_open(&self.dir)
+        Ok(())
     }
 
     /// Starts the file of the new local date; the old date's files keep their names.
@@ -373,7 +393,7 @@ impl Writer {
         self.write_buffers(s)?;
         let now = self.settings.clock.now();
         s.next_date_change = self.settings.trigger.next_date_change(now);
-        s.current.path = file_path(&self.dir, &self.stem, local_date(now));
+        s.current.path = file_path(self.dir.path(), &self.stem, local_date(now));
         s.current.close();
         s.current.ensure_open(&self.dir)
     }

@@ -1,0 +1,105 @@
+//! Several processes appending to one stem: a roll-over always happens under the stem's lock,
+//! after re-checking which file is at the path (another process may have rolled over first);
+//! once other writers are known, every write is made under the lock with the size taken from
+//! the file, so no file passes `max_bytes` by more than one record.
+
+use std::io;
+use std::path::Path;
+
+use logtree_core::Error;
+
+use super::super::dir::LogDir;
+use super::super::lock::Held;
+use super::super::trigger::Trigger;
+use super::Current;
+
+impl Current {
+    /// When other processes write the file too: takes the stem's lock for a write (or a
+    /// batch) and re-syncs with the file at the path, so the caller decides on a roll-over
+    /// from its real size. Holding the returned guard, the caller writes; dropping it
+    /// releases the lock. `None` (no system call) when this process writes alone, or when
+    /// the lock is held already.
+    ///
+    /// # Errors
+    /// [`Error::OpenFile`] naming the lock file when it cannot be made or taken.
+    pub(in crate::rotating_file) fn hold(&mut self, dir: &LogDir) -> Result<Option<Held>, Error> {
+        if !self.shared {
+            return Ok(None);
+        }
+        let held = self.lock.lock(dir, false)?;
+        if held.is_some() {
+            self.follow(dir);
+        }
+        Ok(held)
+    }
+
+    /// Rolls over before a record of `len` bytes, under the stem's lock: first follows the
+    /// file at the path (if another process rolled over meanwhile, its new file is opened
+    /// and counted), then calls `roll` (which frees the path's name) only if that file is
+    /// still too full for the record, and opens the new file.
+    ///
+    /// A lock that cannot be taken does not stop the roll-over (it is reported after it);
+    /// the roll-over is refused while something else than the directory set up is at its
+    /// path (it was moved away and replaced, by a link say): `roll` works by path.
+    ///
+    /// # Errors
+    /// `roll`'s error (the file stays open and is appended to), a failed open of the new
+    /// file, a refused roll-over, or a lock not taken.
+    pub(in crate::rotating_file) fn roll_over(
+        &mut self,
+        dir: &LogDir,
+        trigger: Trigger,
+        len: usize,
+        roll: impl FnOnce(&Path) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let (_held, unlocked) = match self.lock.lock(dir, true) {
+            Ok(held) => (held, None),
+            Err(err) => (None, Some(err)),
+        };
+        self.follow(dir);
+        self.ensure_open(dir)?;
+        if !trigger.exceeded(self.size(), len) {
+            return unlocked.map_or(Ok(()), Err);
+        }
+        if dir.replaced() {
+            return Err(Error::Write {
+                target: self.path.display().to_string(),
+                source: io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "the log directory is no longer at its path (moved away or replaced); \
+                     the sink keeps appending to its file there and does not roll over",
+                ),
+            });
+        }
+        roll(&self.path)?;
+        self.close();
+        self.ensure_open(dir)?;
+        unlocked.map_or(Ok(()), Err)
+    }
+
+    /// Re-syncs with the file at the path, the lock held: the same file gives its size (a
+    /// larger one than counted shows another writer); another file there means another
+    /// process rolled over (the file held was moved, not deleted), and the next write opens
+    /// the new one. A deleted file is left to [`check`](Current::check), which writes its
+    /// last lines again.
+    fn follow(&mut self, dir: &LogDir) {
+        let Some(log) = &self.file else {
+            return;
+        };
+        match dir.stat(self.name()) {
+            Ok(entry) if entry.id == log.id => {
+                if !log.regular {
+                    return;
+                }
+                let count = self.size.get_mut();
+                if entry.len > *count {
+                    self.shared = true;
+                }
+                *count = entry.len;
+            }
+            Ok(_) if !log.deleted() => self.file = None,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !log.deleted() => self.file = None,
+            _ => {}
+        }
+    }
+}
