@@ -5,12 +5,13 @@
 //!   cut short is cut back to where it started, found from the file, so the cut never extends
 //!   the file (no NUL bytes), and nothing is written twice; the count re-synced at the
 //!   once-a-second check, so a truncated file fills up to `max_bytes` again;
-//! - logrotate's rename + create with a `postrotate` that calls `reopen()` (a SIGHUP handler);
+//! - logrotate's rename + create with a `postrotate` that calls `reopen()` (a `SIGHUP`
+//!   handler): later records go to the new file at once;
 //! - a restart after a torn last line starts on a new line;
 //! - the log directory swapped for a symbolic link (moved away, or deleted): no record is
 //!   written through it;
 //! - four processes on one stem: every record exactly once, no file past `max_bytes` by more
-//!   than one record.
+//!   than one record (declared with `multi_process`; undeclared, still exactly once).
 //!
 //! Records carry their own timestamps, so the sink's once-a-second check runs exactly where a
 //! test wants it, without waiting. The full-disk cases mount a small tmpfs (root only; skipped
@@ -233,6 +234,36 @@ fn a_truncated_file_is_noticed_and_fills_up_again() {
     assert_eq!(all, (0..80).map(line).collect::<Vec<_>>());
 }
 
+/// logrotate's default style, rename + `create`, with a `postrotate` that sends `SIGHUP`, whose
+/// handler calls `reopen()`: the buffered records go to the moved file, every later one to the
+/// new file, none twice, without waiting for the sink's check.
+#[test]
+fn reopen_after_logrotate_moves_the_file_writes_to_the_new_one() {
+    let root = tempfile::tempdir().unwrap();
+    let sink = builder(root.path(), "Hup")
+        .flush_policy(FlushPolicy::buffered())
+        .build()
+        .unwrap();
+    let path = sink.path();
+    let t0 = SystemTime::now();
+    let before: Vec<String> = (0..50).map(|i| format!("before {i:02}")).collect();
+    let after: Vec<String> = (0..50).map(|i| format!("after {i:02}")).collect();
+    for m in &before {
+        log_at(&sink, m, t0).unwrap();
+    }
+    let rotated = root.path().join("rotated.log");
+    fs::rename(&path, &rotated).unwrap();
+    fs::File::create(&path).unwrap();
+    sink.reopen().unwrap();
+    for m in &after {
+        log_at(&sink, m, t0).unwrap();
+    }
+    sink.flush().unwrap();
+    let old = messages(&fs::read_to_string(&rotated).unwrap(), "the moved file");
+    let new = messages(&fs::read_to_string(&path).unwrap(), "the new file");
+    assert_eq!((old, new), (before, after));
+}
+
 // ---------------------------------------------------------------------------------------------
 // 22.8: a torn last line
 
@@ -367,41 +398,75 @@ const RECORDS: usize = 50_000;
 const SHARED_MAX: u64 = 64 * 1024;
 const SHARED_DIR: &str = "EDGES_FILES_SHARED_DIR";
 const SHARED_PROCESS: &str = "EDGES_FILES_SHARED_PROCESS";
+const SHARED_RECORDS: &str = "EDGES_FILES_SHARED_RECORDS";
+const SHARED_DECLARED: &str = "EDGES_FILES_SHARED_DECLARED";
 
-/// A child process of [`four_processes_on_one_stem_lose_and_duplicate_nothing`]: logs its
-/// records to the shared stem.
-fn log_as_one_of_many(dir: &Path, p: usize) {
-    let sink = builder(dir, "Shared")
+/// In a child process of a test of several processes on one stem: logs its records to the
+/// shared stem, and returns true; false in the test itself.
+fn log_as_one_of_many(test: &str) -> bool {
+    if !child::is_child(test) {
+        return false;
+    }
+    let var = |name| std::env::var(name).unwrap();
+    let sink = builder(Path::new(&var(SHARED_DIR)), "Shared")
         .max_bytes(SHARED_MAX)
         .backup_count(10_000)
-        .multi_process(true)
+        .multi_process(var(SHARED_DECLARED) == "yes")
         .build()
         .unwrap();
-    for i in 0..RECORDS {
+    let p: usize = var(SHARED_PROCESS).parse().unwrap();
+    let records: usize = var(SHARED_RECORDS).parse().unwrap();
+    for i in 0..records {
         // A failure is reported and the record lost: the parent counts what is missing.
         let _ = log_at(&sink, &format!("p{p} {i:06}"), SystemTime::now());
     }
+    true
 }
 
 /// Four processes log 50,000 records each to one stem with 64 KiB files and backups enough to
-/// keep everything: every record is in the files exactly once, each process's in order, and
-/// no file is larger than `max_bytes` by more than one record.
+/// keep everything, each declaring `multi_process(true)`: every record is in the files exactly
+/// once, each process's in order, and no file is larger than `max_bytes` by more than one
+/// record.
 #[test]
 fn four_processes_on_one_stem_lose_and_duplicate_nothing() {
     const TEST: &str = "four_processes_on_one_stem_lose_and_duplicate_nothing";
-    if child::is_child(TEST) {
-        let dir = PathBuf::from(std::env::var_os(SHARED_DIR).unwrap());
-        let p = std::env::var(SHARED_PROCESS).unwrap().parse().unwrap();
-        log_as_one_of_many(&dir, p);
+    if log_as_one_of_many(TEST) {
         return;
     }
+    let files = run_processes(TEST, RECORDS, true);
+    let (lost, twice, oversized, order) = tally_processes(&files, RECORDS);
+    assert_eq!((lost, twice), (0, 0), "records lost, written twice");
+    assert!(oversized.is_empty(), "files past max_bytes: {oversized:?}");
+    assert_eq!(order.counts(), [RECORDS; PROCESSES], "out of order");
+}
+
+/// The same without `multi_process`: roll-overs are coordinated all the same (each under the
+/// lock, after re-checking the file), so nothing is lost or written twice; the processes find
+/// each other at a roll-over or their once-a-second check (a file may pass `max_bytes` until
+/// then).
+#[test]
+fn processes_that_do_not_declare_it_still_lose_and_duplicate_nothing() {
+    const TEST: &str = "processes_that_do_not_declare_it_still_lose_and_duplicate_nothing";
+    const FEWER: usize = 20_000;
+    if log_as_one_of_many(TEST) {
+        return;
+    }
+    let files = run_processes(TEST, FEWER, false);
+    let (lost, twice, _, _) = tally_processes(&files, FEWER);
+    assert_eq!((lost, twice), (0, 0), "records lost, written twice");
+}
+
+/// Runs [`PROCESSES`] children of `test`, each logging `records` records to the stem `Shared`
+/// in a directory of its own; returns that directory (its files in the order written).
+fn run_processes(test: &str, records: usize, declared: bool) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("logs");
     let children: Vec<_> = (0..PROCESSES)
         .map(|p| {
-            child::command(TEST)
-                .env(SHARED_DIR, &dir)
+            child::command(test)
+                .env(SHARED_DIR, root.path())
                 .env(SHARED_PROCESS, p.to_string())
+                .env(SHARED_RECORDS, records.to_string())
+                .env(SHARED_DECLARED, if declared { "yes" } else { "no" })
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
@@ -411,11 +476,21 @@ fn four_processes_on_one_stem_lose_and_duplicate_nothing() {
         let status = child::wait_within(&mut c, Duration::from_secs(120)).expect("a child hung");
         assert!(status.success(), "a child failed: {status}");
     }
+    root
+}
+
+/// Reads every file of the stem `Shared` in `dir`: how many records are lost and written
+/// twice, the files larger than `max_bytes` by more than one record, and the records of each
+/// process found in order.
+fn tally_processes(
+    dir: &tempfile::TempDir,
+    records: usize,
+) -> (usize, usize, Vec<(PathBuf, usize)>, InOrder) {
     let longest = PREFIX.len() + "p0 000000".len() + 1;
     let mut order = InOrder::new(PROCESSES);
-    let mut seen = vec![vec![0u8; RECORDS]; PROCESSES];
+    let mut seen = vec![vec![0u8; records]; PROCESSES];
     let mut oversized = Vec::new();
-    let files = sink_files(&dir, "Shared");
+    let files = sink_files(dir.path(), "Shared");
     for file in &files {
         let text = match fs::read_to_string(file) {
             Ok(text) => text,
@@ -434,13 +509,11 @@ fn four_processes_on_one_stem_lose_and_duplicate_nothing() {
             }
         }
     }
-    let lost: usize = seen.iter().flatten().filter(|&&n| n == 0).count();
-    let twice: usize = seen.iter().flatten().filter(|&&n| n > 1).count();
+    let lost = seen.iter().flatten().filter(|&&n| n == 0).count();
+    let twice = seen.iter().flatten().filter(|&&n| n > 1).count();
     println!(
         "{} files; lost {lost}, twice {twice}, oversized {oversized:?}",
         files.len()
     );
-    assert_eq!((lost, twice), (0, 0), "records lost, written twice");
-    assert!(oversized.is_empty(), "files past max_bytes: {oversized:?}");
-    assert_eq!(order.counts(), [RECORDS; PROCESSES], "out of order");
+    (lost, twice, oversized, order)
 }

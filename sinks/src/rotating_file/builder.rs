@@ -172,9 +172,10 @@ impl RotatingFileSinkBuilder {
     }
 
     /// Whether other processes write this stem too (off by default). Roll-overs always take
-    /// the stem's lock (the file `.<stem>.lock` beside the log), so processes never roll over
-    /// each other's files; the size limit needs more: with this on, every write (a record, or
-    /// a batch when buffered) is made under that lock, with the size read from the file, so
+    /// a cross-process lock (`flock` on the log directory; no lock file), so processes never
+    /// roll over each other's files; the size limit needs more: with this on, every write (a
+    /// record, or a batch when buffered) is made under that lock, with the size read from
+    /// the file, so
     /// no file passes `max_bytes` by more than one record from the first record on. Off, a
     /// process writes with no extra system call and finds other writers at its once-a-second
     /// check (its file grew more than it wrote), switching to that mode then; until then a

@@ -25,8 +25,15 @@ pub(crate) struct LogDir {
     modes: Modes,
     /// The directory itself, whatever its name now. Replaced only when it was deleted.
     #[cfg(unix)]
-    fd: RwLock<std::os::fd::OwnedFd>,
+    fd: RwLock<DirHandle>,
 }
+
+/// The held directory's descriptor, kept by a lock on it while the lock is held.
+#[cfg(unix)]
+pub(crate) type DirHandle = std::sync::Arc<std::os::fd::OwnedFd>;
+/// Nothing to hold elsewhere than on unix.
+#[cfg(not(unix))]
+pub(crate) type DirHandle = ();
 
 /// What tells a file apart from another one put at its name: device and inode on unix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +78,9 @@ impl LogDir {
             path: path.to_owned(),
             modes,
             #[cfg(unix)]
-            fd: RwLock::new(sys::open_dir(path).map_err(|e| dir_error(path, e))?),
+            fd: RwLock::new(DirHandle::new(
+                sys::open_dir(path).map_err(|e| dir_error(path, e))?,
+            )),
         })
     }
 
@@ -80,8 +89,9 @@ impl LogDir {
         &self.path
     }
 
-    /// `<dir>/<name>`, for messages (and for the fallback elsewhere than on unix).
-    pub(crate) fn join(&self, name: &OsStr) -> PathBuf {
+    /// `<dir>/<name>`, for the fallback elsewhere than on unix.
+    #[cfg(not(unix))]
+    fn join(&self, name: &OsStr) -> PathBuf {
         self.path.join(name)
     }
 
@@ -111,7 +121,7 @@ impl LogDir {
                 ));
             }
             let fd = sys::open_dir(&self.path).map_err(|e| dir_error(&self.path, e))?;
-            *self.fd.write().unwrap_or_else(PoisonError::into_inner) = fd;
+            *self.fd.write().unwrap_or_else(PoisonError::into_inner) = DirHandle::new(fd);
         }
         Ok(())
     }
@@ -175,24 +185,6 @@ impl LogDir {
             .open(self.join(name))
     }
 
-    /// Opens (creating it with `modes.file` if missing) `name` for reading and writing, without
-    /// appending or truncating: the cross-process lock file.
-    pub(crate) fn open_lock_file(&self, name: &OsStr) -> io::Result<File> {
-        #[cfg(unix)]
-        return sys::open_at(
-            &self.fd(),
-            name,
-            libc::O_RDWR | libc::O_CREAT,
-            self.modes.file,
-        );
-        #[cfg(not(unix))]
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .open(self.join(name))
-    }
-
     /// What is at `name`, not following a symbolic link.
     pub(crate) fn stat(&self, name: &OsStr) -> io::Result<EntryStat> {
         #[cfg(unix)]
@@ -248,8 +240,14 @@ impl LogDir {
         false
     }
 
+    /// The directory's descriptor, for locking it.
+    pub(crate) fn handle(&self) -> DirHandle {
+        #[cfg(unix)]
+        return DirHandle::clone(&self.fd());
+    }
+
     #[cfg(unix)]
-    fn fd(&self) -> RwLockReadGuard<'_, std::os::fd::OwnedFd> {
+    fn fd(&self) -> RwLockReadGuard<'_, DirHandle> {
         // Nothing panics while it is held.
         self.fd.read().unwrap_or_else(PoisonError::into_inner)
     }

@@ -1,114 +1,72 @@
-//! The advisory lock that processes appending to one stem take to roll over (and, once they
-//! share the file, to write): `flock` on the lock file `.<stem>.lock` beside the log, made by
-//! the sink with the files' mode. Elsewhere than on unix there is no lock: it is always
+//! The advisory lock processes take to roll over a file of the log directory (and, once they
+//! share a file, to write it): `flock` on the held directory itself. No lock file is made,
+//! nothing is left behind, and a read-only directory can be locked too. It is one lock per
+//! directory, not per stem: the roll-overs of other stems in the same directory wait for each
+//! other, which is rare and short. Elsewhere than on unix there is no lock: it is always
 //! granted, and only one process may write a stem.
 
-use std::ffi::OsString;
-use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use logtree_core::Error;
 
-use super::dir::{FileId, LogDir};
+use super::dir::{DirHandle, LogDir};
 
-/// How often a lock file found replaced after locking it is opened again before giving up.
-const ATTEMPTS: usize = 8;
-
-/// The lock of one stem, its file opened when first taken (a sink that never rolls over and
-/// never shares its file makes none).
-pub(crate) struct StemLock {
-    name: OsString,
-    file: Option<Arc<LockFile>>,
-}
-
-struct LockFile {
-    file: File,
-    /// Taken by this process (by the writer holding its own lock exclusively): taking it again
+/// This writer's side of the lock.
+#[derive(Default)]
+pub(crate) struct ProcessLock {
+    /// Taken by this writer (which holds its own lock exclusively meanwhile): taking it again
     /// is a no-op, so that a roll-over inside a locked write does not wait for itself.
-    held: AtomicBool,
+    held: Arc<AtomicBool>,
 }
 
 /// The lock, taken; released when dropped.
-pub(crate) struct Held(Arc<LockFile>);
+pub(crate) struct Held {
+    dir: DirHandle,
+    held: Arc<AtomicBool>,
+}
 
 impl Drop for Held {
     fn drop(&mut self) {
-        self.0.held.store(false, Ordering::Relaxed);
-        sys::unlock(&self.0.file);
+        self.held.store(false, Ordering::Relaxed);
+        sys::unlock(&self.dir);
     }
 }
 
-impl StemLock {
-    /// The lock of `stem`, in the file `.<stem>.lock`.
-    pub(crate) fn new(stem: &str) -> StemLock {
-        StemLock {
-            name: OsString::from(format!(".{stem}.lock")),
-            file: None,
-        }
-    }
-
-    /// Takes the lock, waiting for another process that holds it; `None` when this process
-    /// holds it already (the caller is inside a locked write). With `verify`, makes sure the
-    /// file locked is still the one at its name (not deleted with its directory, say), else
-    /// locks the one there now: a rare, slower path for roll-overs and the periodic check.
+impl ProcessLock {
+    /// Takes the lock, waiting while another process holds it; `None` when this writer holds
+    /// it already (the caller is inside a locked write).
     ///
     /// # Errors
-    /// [`Error::OpenFile`] naming the lock file when it cannot be created or locked.
-    pub(crate) fn lock(&mut self, dir: &LogDir, verify: bool) -> Result<Option<Held>, Error> {
-        let error = |source| Error::OpenFile {
-            path: dir.join(&self.name),
-            source,
-        };
-        for _ in 0..ATTEMPTS {
-            let lock = match &self.file {
-                Some(lock) => Arc::clone(lock),
-                None => {
-                    let file = dir.open_lock_file(&self.name).map_err(error)?;
-                    let lock = Arc::new(LockFile {
-                        file,
-                        held: AtomicBool::new(false),
-                    });
-                    self.file = Some(Arc::clone(&lock));
-                    lock
-                }
-            };
-            if lock.held.load(Ordering::Relaxed) {
-                return Ok(None);
-            }
-            sys::lock(&lock.file).map_err(error)?;
-            lock.held.store(true, Ordering::Relaxed);
-            let held = Held(lock);
-            if !verify || self.still_named(dir, &held) {
-                return Ok(Some(held));
-            }
-            drop(held);
-            self.file = None;
+    /// [`Error::OpenFile`] naming the directory when it cannot be locked.
+    pub(crate) fn lock(&self, dir: &LogDir) -> Result<Option<Held>, Error> {
+        if self.held.load(Ordering::Relaxed) {
+            return Ok(None);
         }
-        Err(error(std::io::Error::other(
-            "the lock file kept being replaced while it was locked",
-        )))
-    }
-
-    fn still_named(&self, dir: &LogDir, held: &Held) -> bool {
-        let Ok(meta) = held.0.file.metadata() else {
-            return false;
-        };
-        dir.stat(&self.name)
-            .is_ok_and(|entry| entry.id == FileId::of(&meta))
+        let handle = dir.handle();
+        sys::lock(&handle).map_err(|e| Error::OpenFile {
+            path: dir.path().to_owned(),
+            source: std::io::Error::new(e.kind(), format!("cannot lock the log directory: {e}")),
+        })?;
+        self.held.store(true, Ordering::Relaxed);
+        Ok(Some(Held {
+            dir: handle,
+            held: Arc::clone(&self.held),
+        }))
     }
 }
 
 #[cfg(unix)]
 mod sys {
-    use std::fs::File;
     use std::io;
     use std::os::fd::AsRawFd;
 
-    pub(super) fn lock(file: &File) -> io::Result<()> {
+    use super::DirHandle;
+
+    pub(super) fn lock(dir: &DirHandle) -> io::Result<()> {
         loop {
             // SAFETY: a valid descriptor.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            if unsafe { libc::flock(dir.as_raw_fd(), libc::LOCK_EX) } == 0 {
                 return Ok(());
             }
             let err = io::Error::last_os_error();
@@ -118,22 +76,23 @@ mod sys {
         }
     }
 
-    pub(super) fn unlock(file: &File) {
-        // SAFETY: a valid descriptor. Closing it would release the lock too.
-        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+    pub(super) fn unlock(dir: &DirHandle) {
+        // SAFETY: a valid descriptor.
+        unsafe { libc::flock(dir.as_raw_fd(), libc::LOCK_UN) };
     }
 }
 
 #[cfg(not(unix))]
 mod sys {
-    use std::fs::File;
     use std::io;
 
-    pub(super) fn lock(_: &File) -> io::Result<()> {
+    use super::DirHandle;
+
+    pub(super) fn lock(_: &DirHandle) -> io::Result<()> {
         Ok(())
     }
 
-    pub(super) fn unlock(_: &File) {}
+    pub(super) fn unlock(_: &DirHandle) {}
 }
 
 #[cfg(all(test, unix))]
@@ -142,18 +101,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_lock_is_exclusive_between_handles_and_reentrant_within_one() {
+    fn the_lock_is_exclusive_between_processes_and_reentrant_within_a_writer() {
         let root = tempfile::tempdir().unwrap();
         let modes = Modes {
             file: 0o640,
             dir: 0o750,
         };
         let dir = LogDir::open(root.path(), modes).unwrap();
-        let mut mine = StemLock::new("App");
-        let held = mine.lock(&dir, true).unwrap().expect("taken");
-        assert!(mine.lock(&dir, true).unwrap().is_none(), "already held");
-        // Another open file description (as another process has) must wait.
-        let other = std::fs::File::open(root.path().join(".App.lock")).unwrap();
+        let mine = ProcessLock::default();
+        let held = mine.lock(&dir).unwrap().expect("taken");
+        assert!(mine.lock(&dir).unwrap().is_none(), "already held");
+        // Another open file description, as another process has, must wait.
+        let other = std::fs::File::open(root.path()).unwrap();
         use std::os::fd::AsRawFd;
         // SAFETY: a valid descriptor.
         let try_other = || unsafe { libc::flock(other.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
@@ -162,9 +121,11 @@ mod tests {
         assert_eq!(try_other(), 0);
         // SAFETY: as above.
         unsafe { libc::flock(other.as_raw_fd(), libc::LOCK_UN) };
-        // The lock file replaced: the new one is locked.
-        std::fs::remove_file(root.path().join(".App.lock")).unwrap();
-        let _held = mine.lock(&dir, true).unwrap().expect("taken");
-        assert!(root.path().join(".App.lock").exists());
+        assert!(mine.lock(&dir).unwrap().is_some());
+        assert_eq!(
+            std::fs::read_dir(root.path()).unwrap().count(),
+            0,
+            "no lock file"
+        );
     }
 }

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use logtree_core::Error;
 
 use super::dir::{FileId, LogDir};
-use super::lock::StemLock;
+use super::lock::ProcessLock;
 
 pub(super) use probe::check_writable;
 #[cfg(test)]
@@ -40,10 +40,10 @@ pub(super) struct Current {
     /// The file's size when it was last found at its path (or opened): a file deleted since
     /// took the bytes after it with it, and only those are written again.
     checked: u64,
-    /// The lock processes writing this stem take to roll over.
-    lock: StemLock,
-    /// Other processes append to the file too (set by `multi_process`, or found at a check):
-    /// each write is then made under `lock`, with the size read from the file.
+    /// The lock processes writing to the directory take to roll over.
+    lock: ProcessLock,
+    /// Other processes append to the file too (set by `multi_process`, or found at a check
+    /// or a roll-over): each write is then made under `lock`, with the size read from the file.
     shared: bool,
 }
 
@@ -58,15 +58,15 @@ struct LogFile {
 }
 
 impl Current {
-    /// A file not opened yet, of the stem `stem` (whose lock it takes to roll over); with
-    /// `multi_process`, written under that lock from the start.
-    pub(super) fn new(path: PathBuf, stem: &str, multi_process: bool) -> Current {
+    /// A file not opened yet; with `multi_process`, written under the cross-process lock from
+    /// the start.
+    pub(super) fn new(path: PathBuf, multi_process: bool) -> Current {
         Current {
             path,
             file: None,
             size: AtomicU64::new(0),
             checked: 0,
-            lock: StemLock::new(stem),
+            lock: ProcessLock::default(),
             shared: multi_process,
         }
     }
@@ -132,7 +132,7 @@ impl Current {
     ///
     /// The count takes the file's real size: smaller after a truncation by another program
     /// (logrotate's `copytruncate`), larger when another process appends to the file too,
-    /// which from then on makes every write go under the stem's lock.
+    /// which from then on makes every write go under the cross-process lock.
     ///
     /// A file that was deleted (no name left anywhere) took with it the lines written since
     /// the last check: they are read back from the still-open file and written first to the
@@ -188,7 +188,7 @@ impl Current {
     }
 
     /// Takes the size of `log`, the file written until now, as the count. A file larger than
-    /// counted has another writer: from now on every write is made under the stem's lock.
+    /// counted has another writer: from now on every write is made under the cross-process lock.
     fn resync(&mut self, log: &LogFile) {
         if !log.regular {
             return;

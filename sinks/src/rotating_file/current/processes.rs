@@ -1,4 +1,5 @@
-//! Several processes appending to one stem: a roll-over always happens under the stem's lock,
+//! Several processes appending to one stem: a roll-over always happens under the
+//! cross-process lock (see [`lock`](super::super::lock)),
 //! after re-checking which file is at the path (another process may have rolled over first);
 //! once other writers are known, every write is made under the lock with the size taken from
 //! the file, so no file passes `max_bytes` by more than one record.
@@ -14,26 +15,26 @@ use super::super::trigger::Trigger;
 use super::Current;
 
 impl Current {
-    /// When other processes write the file too: takes the stem's lock for a write (or a
+    /// When other processes write the file too: takes the cross-process lock for a write (or a
     /// batch) and re-syncs with the file at the path, so the caller decides on a roll-over
     /// from its real size. Holding the returned guard, the caller writes; dropping it
     /// releases the lock. `None` (no system call) when this process writes alone, or when
     /// the lock is held already.
     ///
     /// # Errors
-    /// [`Error::OpenFile`] naming the lock file when it cannot be made or taken.
+    /// [`Error::OpenFile`] naming the directory when it cannot be locked.
     pub(in crate::rotating_file) fn hold(&mut self, dir: &LogDir) -> Result<Option<Held>, Error> {
         if !self.shared {
             return Ok(None);
         }
-        let held = self.lock.lock(dir, false)?;
+        let held = self.lock.lock(dir)?;
         if held.is_some() {
             self.follow(dir);
         }
         Ok(held)
     }
 
-    /// Rolls over before a record of `len` bytes, under the stem's lock: first follows the
+    /// Rolls over before a record of `len` bytes, under the cross-process lock: first follows the
     /// file at the path (if another process rolled over meanwhile, its new file is opened
     /// and counted), then calls `roll` (which frees the path's name) only if that file is
     /// still too full for the record, and opens the new file.
@@ -52,7 +53,7 @@ impl Current {
         len: usize,
         roll: impl FnOnce(&Path) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let (_held, unlocked) = match self.lock.lock(dir, true) {
+        let (_held, unlocked) = match self.lock.lock(dir) {
             Ok(held) => (held, None),
             Err(err) => (None, Some(err)),
         };

@@ -290,7 +290,7 @@ mod tests {
             dir: 0o750,
         };
         let log_dir = LogDir::open(dir.path(), modes).unwrap();
-        let mut current = Current::new(path.clone(), "a", false);
+        let mut current = Current::new(path.clone(), false);
         current.ensure_open(&log_dir).unwrap();
         current.append(&log_dir, b"one\ntw").unwrap();
         let log = current.file.as_ref().unwrap();

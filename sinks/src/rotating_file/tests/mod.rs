@@ -60,17 +60,12 @@ pub(super) fn log_at(sink: &RotatingFileSink, msg: &str, at: SystemTime) -> Resu
     )
 }
 
-/// Every regular file of `dir` but the sink's lock files (`.<stem>.lock`): name -> contents.
+/// Every regular file of `dir`: name -> contents.
 pub(super) fn files(dir: &Path) -> BTreeMap<String, String> {
     fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap())
         .filter(|entry| entry.file_type().unwrap().is_file())
-        .filter(|entry| {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            !(name.starts_with('.') && name.ends_with(".lock"))
-        })
         .map(|entry| {
             (
                 entry.file_name().into_string().unwrap(),

@@ -95,7 +95,7 @@ impl Writer {
         let dir = LogDir::open(&dir, settings.modes)?;
         let path = file_path(dir.path(), stem, local_date(now));
         check_writable(dir.path(), &path)?;
-        let mut current = Current::new(path, stem, settings.multi_process);
+        let mut current = Current::new(path, settings.multi_process);
         current.ensure_open(&dir)?;
         let mut out = Vec::new();
         if let FlushPolicy::Buffered { capacity, .. } = settings.policy {
