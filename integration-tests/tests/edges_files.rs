@@ -433,8 +433,8 @@ fn four_processes_on_one_stem_lose_and_duplicate_nothing() {
     if log_as_one_of_many(TEST) {
         return;
     }
-    let files = run_processes(TEST, RECORDS, true);
-    let (lost, twice, oversized, order) = tally_processes(&files, RECORDS);
+    let files = run_processes(TEST, PROCESSES, RECORDS, true);
+    let (lost, twice, oversized, order) = tally_processes(&files, PROCESSES, RECORDS);
     assert_eq!((lost, twice), (0, 0), "records lost, written twice");
     assert!(oversized.is_empty(), "files past max_bytes: {oversized:?}");
     assert_eq!(order.counts(), [RECORDS; PROCESSES], "out of order");
@@ -451,16 +451,69 @@ fn processes_that_do_not_declare_it_still_lose_and_duplicate_nothing() {
     if log_as_one_of_many(TEST) {
         return;
     }
-    let files = run_processes(TEST, FEWER, false);
-    let (lost, twice, _, _) = tally_processes(&files, FEWER);
+    let files = run_processes(TEST, PROCESSES, FEWER, false);
+    let (lost, twice, _, _) = tally_processes(&files, PROCESSES, FEWER);
     assert_eq!((lost, twice), (0, 0), "records lost, written twice");
 }
 
-/// Runs [`PROCESSES`] children of `test`, each logging `records` records to the stem `Shared`
-/// in a directory of its own; returns that directory (its files in the order written).
-fn run_processes(test: &str, records: usize, declared: bool) -> tempfile::TempDir {
+/// A process that forks after setting its sink up (`multi_process`), parent and child then
+/// both logging: the child locks apart from its parent (a forked child shares its parent's
+/// open directory, and a `flock` on it), so nothing is lost or written twice and no file
+/// passes `max_bytes` by more than one record.
+#[test]
+fn a_forked_child_and_its_parent_exclude_each_other() {
+    const TEST: &str = "a_forked_child_and_its_parent_exclude_each_other";
+    const EACH: usize = 25_000;
+    if !child::is_child(TEST) {
+        let root = run_processes(TEST, 1, EACH, true);
+        let (lost, twice, oversized, order) = tally_processes(&root, 2, EACH);
+        assert_eq!((lost, twice), (0, 0), "records lost, written twice");
+        assert!(oversized.is_empty(), "files past max_bytes: {oversized:?}");
+        assert_eq!(order.counts(), [EACH; 2], "out of order");
+        return;
+    }
+    let sink = builder(Path::new(&std::env::var(SHARED_DIR).unwrap()), "Shared")
+        .max_bytes(SHARED_MAX)
+        .backup_count(10_000)
+        .multi_process(true)
+        .build()
+        .unwrap();
+    log_at(&sink, "p0 000000", SystemTime::now()).unwrap();
+    // SAFETY: the child only logs through the sink and leaves with `_exit`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    let me = usize::from(pid == 0);
+    for i in usize::from(me == 0)..EACH {
+        log_at(&sink, &format!("p{me} {i:06}"), SystemTime::now()).unwrap();
+    }
+    if pid == 0 {
+        // SAFETY: ends the forked child without running the parent's exit handlers.
+        unsafe { libc::_exit(0) };
+    }
+    let start = std::time::Instant::now();
+    let mut status = 0;
+    // SAFETY: waits for the child forked above, without blocking.
+    while unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == 0 {
+        if start.elapsed() > Duration::from_secs(60) {
+            // SAFETY: the child forked above, hung.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("the forked child hung");
+        }
+        std::thread::sleep(Duration::from_millis(10)); // polling a deadline, not synchronising
+    }
+    assert_eq!(status, 0, "the forked child failed");
+}
+
+/// Runs `processes` children of `test`, each logging `records` records to the stem `Shared`
+/// in one directory; returns that directory.
+fn run_processes(
+    test: &str,
+    processes: usize,
+    records: usize,
+    declared: bool,
+) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
-    let children: Vec<_> = (0..PROCESSES)
+    let children: Vec<_> = (0..processes)
         .map(|p| {
             child::command(test)
                 .env(SHARED_DIR, root.path())
@@ -479,16 +532,17 @@ fn run_processes(test: &str, records: usize, declared: bool) -> tempfile::TempDi
     root
 }
 
-/// Reads every file of the stem `Shared` in `dir`: how many records are lost and written
-/// twice, the files larger than `max_bytes` by more than one record, and the records of each
-/// process found in order.
+/// Reads every file of the stem `Shared` in `dir`, where `processes` processes logged
+/// `records` records each: how many are lost and written twice, the files larger than
+/// `max_bytes` by more than one record, and the records of each process found in order.
 fn tally_processes(
     dir: &tempfile::TempDir,
+    processes: usize,
     records: usize,
 ) -> (usize, usize, Vec<(PathBuf, usize)>, InOrder) {
     let longest = PREFIX.len() + "p0 000000".len() + 1;
-    let mut order = InOrder::new(PROCESSES);
-    let mut seen = vec![vec![0u8; records]; PROCESSES];
+    let mut order = InOrder::new(processes);
+    let mut seen = vec![vec![0u8; records]; processes];
     let mut oversized = Vec::new();
     let files = sink_files(dir.path(), "Shared");
     for file in &files {

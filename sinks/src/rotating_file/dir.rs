@@ -12,6 +12,8 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 #[cfg(unix)]
+use std::sync::atomic::{AtomicU32, Ordering};
+#[cfg(unix)]
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use logtree_core::Error;
@@ -23,9 +25,13 @@ pub(crate) struct LogDir {
     /// Its canonical path at setup: where it is created again should it be deleted.
     path: PathBuf,
     modes: Modes,
-    /// The directory itself, whatever its name now. Replaced only when it was deleted.
+    /// The directory itself, whatever its name now. Replaced when it was deleted, and in a
+    /// forked child (see [`LogDir::handle`]).
     #[cfg(unix)]
     fd: RwLock<DirHandle>,
+    /// The process that opened `fd`.
+    #[cfg(unix)]
+    opened_by: AtomicU32,
 }
 
 /// The held directory's descriptor, kept by a lock on it while the lock is held.
@@ -81,6 +87,8 @@ impl LogDir {
             fd: RwLock::new(DirHandle::new(
                 sys::open_dir(path).map_err(|e| dir_error(path, e))?,
             )),
+            #[cfg(unix)]
+            opened_by: AtomicU32::new(std::process::id()),
         })
     }
 
@@ -122,6 +130,7 @@ impl LogDir {
             }
             let fd = sys::open_dir(&self.path).map_err(|e| dir_error(&self.path, e))?;
             *self.fd.write().unwrap_or_else(PoisonError::into_inner) = DirHandle::new(fd);
+            self.opened_by.store(std::process::id(), Ordering::Relaxed);
         }
         Ok(())
     }
@@ -240,10 +249,24 @@ impl LogDir {
         false
     }
 
-    /// The directory's descriptor, for locking it.
+    /// The directory's descriptor, for locking it (`flock`). A forked child shares its
+    /// parent's open directory, and with it any `flock` on it, so that the lock would not
+    /// keep them apart: in a process other than the one that opened it, the same directory
+    /// is opened anew first (`openat(fd, ".")`), once.
     pub(crate) fn handle(&self) -> DirHandle {
         #[cfg(unix)]
-        return DirHandle::clone(&self.fd());
+        {
+            let me = std::process::id();
+            if self.opened_by.load(Ordering::Relaxed) != me {
+                // Bound first: the read guard must be gone before the write lock is taken.
+                let again = sys::open_again(&self.fd());
+                if let Ok(fd) = again {
+                    *self.fd.write().unwrap_or_else(PoisonError::into_inner) = DirHandle::new(fd);
+                    self.opened_by.store(me, Ordering::Relaxed);
+                }
+            }
+            DirHandle::clone(&self.fd())
+        }
     }
 
     #[cfg(unix)]
@@ -379,12 +402,17 @@ mod sys {
         check(unsafe { libc::unlinkat(dir.as_raw_fd(), name.as_ptr(), 0) })
     }
 
-    /// Reads the entries through a descriptor of its own (`fdopendir` takes the one it gets).
-    pub(super) fn entries(dir: &OwnedFd) -> io::Result<Vec<OsString>> {
+    /// A descriptor of the directory `dir` holds, with an open file description of its own.
+    pub(super) fn open_again(dir: &OwnedFd) -> io::Result<OwnedFd> {
         let here = c_name(OsStr::new("."))?;
         let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
         // SAFETY: a valid descriptor and a NUL-terminated name.
-        let own = owned(unsafe { libc::openat(dir.as_raw_fd(), here.as_ptr(), flags) })?;
+        owned(unsafe { libc::openat(dir.as_raw_fd(), here.as_ptr(), flags) })
+    }
+
+    /// Reads the entries through a descriptor of its own (`fdopendir` takes the one it gets).
+    pub(super) fn entries(dir: &OwnedFd) -> io::Result<Vec<OsString>> {
+        let own = open_again(dir)?;
         use std::os::fd::IntoRawFd;
         let raw = own.into_raw_fd();
         // SAFETY: a directory descriptor we own; on success the stream owns it.

@@ -5,7 +5,7 @@
 //! other, which is rare and short. Elsewhere than on unix there is no lock: it is always
 //! granted, and only one process may write a stem.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use logtree_core::Error;
@@ -15,20 +15,22 @@ use super::dir::{DirHandle, LogDir};
 /// This writer's side of the lock.
 #[derive(Default)]
 pub(crate) struct ProcessLock {
-    /// Taken by this writer (which holds its own lock exclusively meanwhile): taking it again
-    /// is a no-op, so that a roll-over inside a locked write does not wait for itself.
-    held: Arc<AtomicBool>,
+    /// The process whose writer holds it (holding its own lock exclusively meanwhile), or 0:
+    /// taking it again is a no-op, so that a roll-over inside a locked write does not wait
+    /// for itself. A process id, not a flag, so that a child forked while the parent held it
+    /// does not take it for its own.
+    held_by: Arc<AtomicU32>,
 }
 
 /// The lock, taken; released when dropped.
 pub(crate) struct Held {
     dir: DirHandle,
-    held: Arc<AtomicBool>,
+    held_by: Arc<AtomicU32>,
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
-        self.held.store(false, Ordering::Relaxed);
+        self.held_by.store(0, Ordering::Relaxed);
         sys::unlock(&self.dir);
     }
 }
@@ -40,7 +42,8 @@ impl ProcessLock {
     /// # Errors
     /// [`Error::OpenFile`] naming the directory when it cannot be locked.
     pub(crate) fn lock(&self, dir: &LogDir) -> Result<Option<Held>, Error> {
-        if self.held.load(Ordering::Relaxed) {
+        let me = std::process::id();
+        if self.held_by.load(Ordering::Relaxed) == me {
             return Ok(None);
         }
         let handle = dir.handle();
@@ -48,10 +51,10 @@ impl ProcessLock {
             path: dir.path().to_owned(),
             source: std::io::Error::new(e.kind(), format!("cannot lock the log directory: {e}")),
         })?;
-        self.held.store(true, Ordering::Relaxed);
+        self.held_by.store(me, Ordering::Relaxed);
         Ok(Some(Held {
             dir: handle,
-            held: Arc::clone(&self.held),
+            held_by: Arc::clone(&self.held_by),
         }))
     }
 }
