@@ -88,6 +88,14 @@ impl Current {
 
     pub(super) fn ensure_open(&mut self, dir: &LogDir) -> Result<(), Error> {
         if self.file.is_none() {
+            // Shared with other processes: the newline ending a torn last line must not land
+            // after another process's line (an empty line), so open under the lock (at most
+            // once a roll-over; a lock not taken only risks that empty line).
+            let _held = if self.shared {
+                self.lock.lock(dir).ok().flatten()
+            } else {
+                None
+            };
             let (file, size) = open_log(dir, &self.path)?;
             self.file = Some(file);
             *self.size.get_mut() = size;
@@ -101,15 +109,11 @@ impl Current {
     /// line. Where that part starts is found from the file, never from the count: a file
     /// truncated under the sink (logrotate's `copytruncate`) is never extended.
     pub(super) fn append(&mut self, dir: &LogDir, bytes: &[u8]) -> Result<(), Error> {
-        let log = match &mut self.file {
-            Some(log) => log,
-            slot @ None => {
-                let (log, size) = open_log(dir, &self.path)?;
-                *self.size.get_mut() = size;
-                self.checked = size;
-                slot.insert(log)
-            }
-        };
+        self.ensure_open(dir)?;
+        let log = self
+            .file
+            .as_ref()
+            .expect("ensure_open leaves the file open");
         match write_counted(&log.file, bytes) {
             Ok(()) => {
                 *self.size.get_mut() += bytes.len() as u64;
