@@ -173,14 +173,14 @@ impl RotatingFileSinkBuilder {
 
     /// Whether other processes write this stem too (off by default). Roll-overs always take
     /// a cross-process lock (`flock` on the log directory; no lock file), so processes never
-    /// roll over each other's files; the size limit needs more: with this on, every write (a
+    /// roll over each other's files; the size limit needs more. With this on, every write (a
     /// record, or a batch when buffered) is made under that lock, with the size read from
-    /// the file, so
-    /// no file passes `max_bytes` by more than one record from the first record on. Off, a
-    /// process writes with no extra system call and finds other writers at its once-a-second
-    /// check (its file grew more than it wrote), switching to that mode then; until then a
-    /// file may pass `max_bytes`. It costs about four system calls per write (`flock` twice,
-    /// a `stat`, the `write`), and the threads of a process no longer write at the same time.
+    /// the file, so no file passes `max_bytes` by more than one record from the first record
+    /// on; it costs about four system calls per write instead of one (`flock` twice, a
+    /// `stat`, the `write`), and the threads of a process write one at a time. Off, a process
+    /// finds other writers at its once-a-second check or its next roll-over (its file grew
+    /// more than it wrote) and switches to that mode then; until then a file may pass
+    /// `max_bytes`, but no record is lost or written twice.
     ///
     /// ```
     /// use logtree_sinks::RotatingFileSink;

@@ -1,6 +1,6 @@
 //! The log file being written: opened for appending in the held directory, its size counted
 //! (and re-synced from the file), cut back to its last whole line when a write fails, checked
-//! for deletion, and rolled over under the stem's cross-process lock.
+//! for deletion, and rolled over under the cross-process lock.
 //!
 //! Two ways to write: [`Current::append`] with the writer's lock held exclusively, and
 //! [`Current::write_shared`] with it shared, so that several threads are in `write(2)` at once.

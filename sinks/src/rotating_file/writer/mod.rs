@@ -45,7 +45,7 @@ pub(crate) struct Settings {
     pub(crate) clock: Arc<dyn Clock>,
     /// Permissions of the files and directories the sink creates.
     pub(crate) modes: Modes,
-    /// Write under the stem's cross-process lock from the start.
+    /// Write under the cross-process lock from the start.
     pub(crate) multi_process: bool,
 }
 
@@ -367,7 +367,7 @@ impl Writer {
     }
 
     /// Frees the file's name and opens a new file before a line of `len` bytes (buffered
-    /// lines are written first by the caller), under the stem's cross-process lock (see
+    /// lines are written first by the caller), under the cross-process lock (see
     /// [`Current::roll_over`]). If the roller fails, the current file stays open and is
     /// appended to.
     fn roll(&self, s: &mut State, len: usize) -> Result<(), Error> {
