@@ -1,8 +1,8 @@
 //! Several processes appending to one stem: a roll-over always happens under the
-//! cross-process lock (see [`lock`](super::super::lock)),
-//! after re-checking which file is at the path (another process may have rolled over first);
-//! once other writers are known, every write is made under the lock with the size taken from
-//! the file, so no file passes `max_bytes` by more than one record.
+//! cross-process lock (see [`lock`](super::super::lock)), after re-checking which file is at
+//! the path (another process may have rolled over first); once other writers are known, every
+//! write is made under the lock with the size taken from the file, so no file passes
+//! `max_bytes` by more than one record.
 
 use std::io;
 use std::path::Path;
@@ -15,8 +15,8 @@ use super::super::trigger::Trigger;
 use super::Current;
 
 impl Current {
-    /// When other processes write the file too: takes the cross-process lock for a write (or a
-    /// batch) and re-syncs with the file at the path, so the caller decides on a roll-over
+    /// When other processes write the file too: takes the cross-process lock for a write (or
+    /// a batch) and re-syncs with the file at the path, so the caller decides on a roll-over
     /// from its real size. Holding the returned guard, the caller writes; dropping it
     /// releases the lock. `None` (no system call) when this process writes alone, or when
     /// the lock is held already.
@@ -34,8 +34,8 @@ impl Current {
         Ok(held)
     }
 
-    /// Rolls over before a record of `len` bytes, under the cross-process lock: first follows the
-    /// file at the path (if another process rolled over meanwhile, its new file is opened
+    /// Rolls over before a record of `len` bytes, under the cross-process lock: first follows
+    /// the file at the path (if another process rolled over meanwhile, its new file is opened
     /// and counted), then calls `roll` (which frees the path's name) only if that file is
     /// still too full for the record, and opens the new file.
     ///
