@@ -104,3 +104,95 @@ impl Current {
         }
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::fs::{self, OpenOptions};
+    use std::io::Write;
+
+    use super::super::super::create::Modes;
+    use super::*;
+
+    const MODES: Modes = Modes {
+        file: 0o640,
+        dir: 0o750,
+    };
+
+    fn opened(dir: &LogDir, name: &str) -> Current {
+        let mut current = Current::new(dir.path().join(name), false);
+        current.ensure_open(dir).unwrap();
+        current
+    }
+
+    #[test]
+    fn a_file_truncated_under_the_sink_is_counted_again_at_the_check() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = LogDir::open(root.path(), MODES).unwrap();
+        let mut current = opened(&dir, "a.log");
+        current.append(&dir, b"one\ntwo\n").unwrap();
+        let path = root.path().join("a.log");
+        OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        current.check(&dir).unwrap();
+        assert_eq!((current.size(), current.shared), (0, false));
+        current.append(&dir, b"three\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "three\n");
+    }
+
+    #[test]
+    fn another_writer_is_found_at_the_check_and_then_writes_go_under_the_lock() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = LogDir::open(root.path(), MODES).unwrap();
+        let mut current = opened(&dir, "a.log");
+        current.append(&dir, b"mine\n").unwrap();
+        assert!(current.hold(&dir).unwrap().is_none(), "alone: no lock");
+        let path = root.path().join("a.log");
+        let mut other = OpenOptions::new().append(true).open(&path).unwrap();
+        other.write_all(b"theirs\n").unwrap();
+        current.check(&dir).unwrap();
+        assert!(current.shared);
+        other.write_all(b"more\n").unwrap();
+        let held = current.hold(&dir).unwrap();
+        assert!(held.is_some());
+        assert_eq!(current.size(), 17, "taken from the file under the lock");
+    }
+
+    #[test]
+    fn a_roll_over_another_process_did_is_followed_not_repeated() {
+        let root = tempfile::tempdir().unwrap();
+        let trigger = Trigger {
+            max_bytes: 12,
+            at_midnight: false,
+        };
+        // Two writers with a directory each, as two processes have.
+        let (dir_a, dir_b) = (
+            LogDir::open(root.path(), MODES).unwrap(),
+            LogDir::open(root.path(), MODES).unwrap(),
+        );
+        let mut a = opened(&dir_a, "a.log");
+        let mut b = opened(&dir_b, "a.log");
+        a.append(&dir_a, b"from a\n").unwrap();
+        b.append(&dir_b, b"from b\n").unwrap();
+        let rename = |path: &Path| {
+            fs::rename(path, root.path().join("a.log.1")).map_err(|source| Error::Write {
+                target: path.display().to_string(),
+                source,
+            })
+        };
+        a.roll_over(&dir_a, trigger, 6, rename).unwrap();
+        assert!(a.shared, "the file had grown by another's line");
+        b.roll_over(&dir_b, trigger, 6, |_| panic!("rolled over twice"))
+            .unwrap();
+        b.append(&dir_b, b"b again\n").unwrap();
+        let new = fs::read_to_string(root.path().join("a.log")).unwrap();
+        let old = fs::read_to_string(root.path().join("a.log.1")).unwrap();
+        assert_eq!(
+            (old.as_str(), new.as_str()),
+            ("from a\nfrom b\n", "b again\n")
+        );
+    }
+}
