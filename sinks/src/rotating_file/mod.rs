@@ -52,7 +52,8 @@ use writer::Writer;
 ///   checked relative to it (`openat`), so a directory moved away keeps getting the records
 ///   (there) and one put in its place, a symbolic link to elsewhere included, never gets one.
 ///   Only a directory that was deleted is created again at its path, never through a
-///   symbolic link.
+///   symbolic link. Roll-overs still rename by path: while the directory is not at its path
+///   they fail (reported) and the file grows past `max_bytes`.
 /// - On unix, the files it creates get [`DEFAULT_FILE_MODE`] (`0o640`) and the directories
 ///   [`DEFAULT_DIR_MODE`] (`0o750`), before the umask, unless set with
 ///   [`mode`](RotatingFileSinkBuilder::mode) and [`dir_mode`](RotatingFileSinkBuilder::dir_mode);
