@@ -86,6 +86,12 @@ impl Current {
         self.path.file_name().unwrap_or_default()
     }
 
+    /// Opens the file unless it is open (creating it, and the directory if that was
+    /// deleted), its size counted.
+    ///
+    /// # Errors
+    /// [`Error::CreateDir`] or [`Error::OpenFile`]; [`Error::Write`] when the newline ending
+    /// a torn last line cannot be written.
     pub(super) fn ensure_open(&mut self, dir: &LogDir) -> Result<(), Error> {
         if self.file.is_none() {
             // Shared with other processes: the newline ending a torn last line must not land
