@@ -97,12 +97,14 @@ impl Current {
             // Shared with other processes: the newline ending a torn last line must not land
             // after another process's line (an empty line), so open under the lock (at most
             // once a roll-over; a lock not taken only risks that empty line).
-            let _held = if self.shared {
-                self.lock.lock(dir).ok().flatten()
+            let held = if self.shared {
+                self.lock.lock(dir)
             } else {
-                None
+                Ok(None)
             };
-            let (file, size) = open_log(dir, &self.path)?;
+            // Locked (now or by the caller): no other writer is under way.
+            let alone = self.shared && held.is_ok();
+            let (file, size) = open_log(dir, &self.path, alone)?;
             self.file = Some(file);
             *self.size.get_mut() = size;
             self.checked = size;
@@ -282,8 +284,11 @@ fn write_counted(mut file: &File, bytes: &[u8]) -> Result<(), (usize, io::Error)
 /// was deleted) as needed; returns the file and its size.
 ///
 /// A file that does not end with a newline (its last line torn by a crash mid-record) gets
-/// one first, counted, so that the first record starts on a line of its own.
-fn open_log(dir: &LogDir, path: &std::path::Path) -> Result<(LogFile, u64), Error> {
+/// one first, counted, so that the first record starts on a line of its own. Unless `alone`
+/// (every writer of the file under the lock taken), a torn end is trusted only once it stays
+/// so for a moment: another process's write under way shows in part (a line across a page
+/// boundary), and is no torn line.
+fn open_log(dir: &LogDir, path: &std::path::Path, alone: bool) -> Result<(LogFile, u64), Error> {
     dir.ensure_present()?;
     let open_error = |source| Error::OpenFile {
         path: path.to_owned(),
@@ -299,7 +304,7 @@ fn open_log(dir: &LogDir, path: &std::path::Path) -> Result<(LogFile, u64), Erro
         readable,
     };
     let mut size = meta.len();
-    if log.regular && log.readable && size > 0 && !ends_a_line(&log.file, size) {
+    if log.regular && log.readable && size > 0 && torn(&log.file, size, alone) {
         (&log.file)
             .write_all(b"\n")
             .map_err(|source| Error::Write {
@@ -311,12 +316,20 @@ fn open_log(dir: &LogDir, path: &std::path::Path) -> Result<(LogFile, u64), Erro
     Ok((log, size))
 }
 
-/// Whether the file of `len` bytes ends with a newline (or cannot be read: then nothing is
-/// added).
-fn ends_a_line(file: &File, len: u64) -> bool {
+/// How long a torn end must stay as it is to be taken for one, unless the file is written
+/// under the lock only. Paid only on opening a file that seems torn.
+const TORN_SETTLES: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Whether the file of `len` bytes ends in the middle of a line (false when it cannot be
+/// read: then nothing is added).
+fn torn(file: &File, len: u64, alone: bool) -> bool {
     let mut last = [0u8];
-    match read_at(file, &mut last, len - 1) {
-        Ok(1) => last[0] == b'\n',
-        _ => true,
+    if !matches!(read_at(file, &mut last, len - 1), Ok(1) if last[0] != b'\n') {
+        return false;
     }
+    if alone {
+        return true;
+    }
+    std::thread::sleep(TORN_SETTLES);
+    file.metadata().is_ok_and(|meta| meta.len() == len)
 }
