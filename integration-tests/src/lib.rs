@@ -9,6 +9,7 @@
 //!   order;
 //! - [`rsyslog`]: a real rsyslog daemon of the test's own, and what it received;
 //! - [`sinks`]: small misbehaving sinks;
+//! - [`small_disk`]: a small tmpfs to fill on purpose;
 //! - [`trees`]: explicit trees as the tests set them up: a logger at `Info`, and an error
 //!   handler that collects every failure.
 

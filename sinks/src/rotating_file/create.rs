@@ -1,8 +1,9 @@
-//! How the sink creates what it writes to: directories and log files, with its permissions,
-//! and on unix never through a symbolic link at the log file's name. Every place that creates
-//! one goes through here, so none of them forgets the mode or the check.
+//! How the sink creates what it writes to: directories here, files in the held directory
+//! ([`LogDir`](super::dir::LogDir)), with its permissions, and on unix never through a
+//! symbolic link at the file's name (`O_NOFOLLOW`). Every place that creates one goes through
+//! these two, so none of them forgets the mode or the check.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io;
 use std::path::Path;
 
@@ -48,42 +49,6 @@ pub(crate) fn create_dir_all(dir: &Path, modes: Modes) -> Result<(), Error> {
     builder.create(dir).map_err(error)
 }
 
-/// Opens `path` for appending, creating it with `modes.file` when missing; a file that exists
-/// keeps its permissions. On unix a symbolic link at `path` is refused, not followed.
-///
-/// Append mode: after a failed write is cut back, the next write lands at the new end. Read
-/// access too when the permissions allow it (the boolean says whether), so that the lines of
-/// a file deleted under the sink can be read back.
-///
-/// # Errors
-/// The open's error; a refused symbolic link says so.
-pub(crate) fn open_log_file(path: &Path, modes: Modes) -> io::Result<(File, bool)> {
-    match open_with(path, modes, true) {
-        Ok(file) => Ok((file, true)),
-        // A file someone made write-only for the process is still a log file.
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            open_with(path, modes, false).map(|file| (file, false))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-fn open_with(path: &Path, modes: Modes, read: bool) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(read).append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Whoever can write the log directory could plant a link there to a file the process
-        // may write (a config, another log): the sink would append to it, and a roll-over
-        // later rename the link away with the records.
-        options.mode(modes.file).custom_flags(libc::O_NOFOLLOW);
-    }
-    #[cfg(not(unix))]
-    let _ = modes;
-    options.open(path).map_err(explain_refused_link)
-}
-
 /// The errno with which `O_NOFOLLOW` refuses a symbolic link.
 #[cfg(all(unix, not(any(target_os = "freebsd", target_os = "dragonfly"))))]
 const REFUSED_LINK: i32 = libc::ELOOP;
@@ -92,7 +57,7 @@ const REFUSED_LINK: i32 = libc::EMLINK;
 
 /// Says what the errno of a refused link means: its own text ("too many levels of symbolic
 /// links") points at a loop, not at a link someone put where the log file should be.
-fn explain_refused_link(err: io::Error) -> io::Error {
+pub(crate) fn explain_refused_link(err: io::Error) -> io::Error {
     #[cfg(unix)]
     if err.raw_os_error() == Some(REFUSED_LINK) {
         return io::Error::new(

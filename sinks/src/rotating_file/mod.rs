@@ -5,8 +5,10 @@ mod builder;
 mod clock;
 mod create;
 mod current;
+mod dir;
 mod flush;
 mod fork;
+mod lock;
 mod naming;
 mod registry;
 mod roller;
@@ -49,6 +51,14 @@ use writer::Writer;
 /// - If a rename fails, the sink keeps appending to the current file and returns the error
 ///   (the tree reports it); the next record that does not fit tries again.
 /// - Missing directories are created; an existing file is appended to, and its size counts.
+///   One that does not end with a newline (a crash tore its last record) gets one first
+///   (counted), so the first record starts on a line of its own.
+/// - The directory is held open from setup on (unix): its files are created, opened and
+///   checked relative to it (`openat`), so a directory moved away keeps getting the records
+///   (there) and one put in its place, a symbolic link to elsewhere included, never gets one.
+///   Only a directory that was deleted is created again at its path, never through a
+///   symbolic link. Roll-overs still rename by path: while the directory is not at its path
+///   they fail (reported) and the file grows past `max_bytes`.
 /// - On unix, the files it creates get [`DEFAULT_FILE_MODE`] (`0o640`) and the directories
 ///   [`DEFAULT_DIR_MODE`] (`0o750`), before the umask, unless set with
 ///   [`mode`](RotatingFileSinkBuilder::mode) and [`dir_mode`](RotatingFileSinkBuilder::dir_mode);
@@ -58,6 +68,8 @@ use writer::Writer;
 ///   it fails with [`Error::OpenFile`]. Roll-overs rename and remove links at backup names as
 ///   links, never touching their targets.
 /// - The byte count is kept in the sink: no file system call per record, beyond the write.
+///   It is re-synced from the file at the once-a-second check and at each roll-over, so a
+///   file truncated by another program (logrotate's `copytruncate`) fills up again.
 ///
 /// Durability is the [`FlushPolicy`]'s: by default every record is written (one `write` of
 /// the whole line) before [`Sink::log`] returns.
@@ -73,7 +85,9 @@ use writer::Writer;
 ///
 /// Failures at log time are returned from [`Sink::log`] (the tree hands them to its error
 /// handler) and the sink goes on:
-/// - a failed write (disk full, say) cuts the file back to its last whole line and closes it;
+/// - a failed write (disk full, say) cuts the file back to its last whole line (where the
+///   write started is read from the file, never taken from the count: a file truncated under
+///   the sink is never extended) and closes it;
 ///   each later record tries once to reopen the file, recreating the directory, until that
 ///   works again;
 /// - at most once a second (paced by the records' timestamps) the sink checks that its file
@@ -90,8 +104,24 @@ use writer::Writer;
 ///
 /// Two sinks of one process on the same file share one writer (and must agree on its
 /// options); their identity ([`Sink::id`]) is the canonical path of the file at setup, so a
-/// logger never gets both. Each keeps its own formatter and level. Rotation across processes
-/// is not coordinated: give each process its own stem.
+/// logger never gets both. Each keeps its own formatter and level.
+///
+/// Processes: several may append to one stem. A roll-over always takes a cross-process lock
+/// (`flock` on the log directory) and first re-checks which file is at the path: if another
+/// process rolled over already, the sink opens the new file and rolls only if that one is
+/// too full, so no process renames another's records away. With
+/// [`multi_process(true)`](RotatingFileSinkBuilder::multi_process) every write is also made
+/// under the lock with the size read from the file (about four system calls a write instead
+/// of one, and a process's threads write one at a time), so no file passes `max_bytes` by
+/// more than one record. Without it a process finds the others at its once-a-second check or
+/// its next roll-over (its file grew more than it wrote) and switches to that mode then;
+/// until then a file may pass `max_bytes`, but no record is lost or written twice.
+///
+/// logrotate: with its default `create` (the file renamed, a new one made), the sink follows
+/// the new file at its next check, or at once when a `postrotate` `SIGHUP` handler calls
+/// [`reopen`](RotatingFileSink::reopen); with `copytruncate` it keeps appending to the
+/// truncated file (nothing written twice, no NUL bytes), losing only what `copytruncate`
+/// itself loses (the records written between its copy and its truncation).
 ///
 /// ```
 /// use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
@@ -236,9 +266,11 @@ impl RotatingFileSink {
         self.writer()?.write(line, at)
     }
 
-    /// Writes what is buffered, closes the file and opens whatever is at its path now: after
-    /// an external rotation (logrotate's `SIGHUP`) moved the file away, a new one is created
-    /// there and the next records go to it. The moved file keeps everything written before.
+    /// Writes what is buffered, closes the file and opens whatever is at its path now: for a
+    /// `SIGHUP` handler (logrotate's `postrotate`) after an external rotation moved the file
+    /// away, a new one is created there and the next records go to it (without it, the sink
+    /// finds the new file at its once-a-second check). The moved file keeps everything
+    /// written before.
     ///
     /// # Errors
     /// A failed write of the buffered records (they are kept and written later), or a failed

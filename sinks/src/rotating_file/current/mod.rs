@@ -1,20 +1,24 @@
-//! The log file being written: opened for appending, its size counted, cut back to its last
-//! whole line when a write fails, and checked for deletion.
+//! The log file being written: opened for appending in the held directory, its size counted
+//! (and re-synced from the file), cut back to its last whole line when a write fails, checked
+//! for deletion, and rolled over under the cross-process lock.
 //!
 //! Two ways to write: [`Current::append`] with the writer's lock held exclusively, and
 //! [`Current::write_shared`] with it shared, so that several threads are in `write(2)` at once.
 
 mod probe;
+mod processes;
 mod shared;
 
-use std::fs::{self, File, Metadata};
+use std::ffi::OsStr;
+use std::fs::File;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use logtree_core::Error;
 
-use super::create::{create_dir_all, open_log_file, Modes};
+use super::dir::{FileId, LogDir};
+use super::lock::ProcessLock;
 
 pub(super) use probe::check_writable;
 #[cfg(test)]
@@ -23,18 +27,24 @@ pub(super) use shared::Shared;
 
 /// The file written now.
 pub(super) struct Current {
+    /// In the held directory (only its name is used to open it).
     pub(super) path: PathBuf,
     /// `None` after a failure: the next write reopens (and recreates the directory).
     file: Option<LogFile>,
     /// Bytes in the file, counted rather than asked for per record. Atomic: writers holding
     /// the lock shared reserve their lines' bytes in it before writing them, so it is exact
-    /// whenever no shared write is in flight (under the exclusive lock).
+    /// whenever no shared write is in flight (under the exclusive lock). Re-synced from the
+    /// file at the once-a-second check, at each roll-over and, when other processes write
+    /// too, before each write.
     size: AtomicU64,
-    /// The permissions of the file and directory when they must be created (again).
-    modes: Modes,
     /// The file's size when it was last found at its path (or opened): a file deleted since
     /// took the bytes after it with it, and only those are written again.
     checked: u64,
+    /// The lock processes writing to the directory take to roll over.
+    lock: ProcessLock,
+    /// Other processes append to the file too (set by `multi_process`, or found at a check
+    /// or a roll-over): each write is then made under `lock`, with the size read from the file.
+    shared: bool,
 }
 
 struct LogFile {
@@ -47,34 +57,17 @@ struct LogFile {
     readable: bool,
 }
 
-/// What tells the open file apart from another one put at its path.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct FileId(#[cfg(unix)] (u64, u64));
-
-impl FileId {
-    fn of(meta: &Metadata) -> FileId {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            FileId((meta.dev(), meta.ino()))
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = meta;
-            FileId()
-        }
-    }
-}
-
 impl Current {
-    /// A file not opened yet, to be created (with its directory) with `modes`.
-    pub(super) fn new(path: PathBuf, modes: Modes) -> Current {
+    /// A file not opened yet; with `multi_process`, written under the cross-process lock from
+    /// the start.
+    pub(super) fn new(path: PathBuf, multi_process: bool) -> Current {
         Current {
             path,
             file: None,
             size: AtomicU64::new(0),
-            modes,
             checked: 0,
+            lock: ProcessLock::default(),
+            shared: multi_process,
         }
     }
 
@@ -88,9 +81,30 @@ impl Current {
         self.file = None;
     }
 
-    pub(super) fn ensure_open(&mut self, dir: &Path) -> Result<(), Error> {
+    /// The file's name in its directory.
+    fn name(&self) -> &OsStr {
+        self.path.file_name().unwrap_or_default()
+    }
+
+    /// Opens the file unless it is open (creating it, and the directory if that was
+    /// deleted), its size counted.
+    ///
+    /// # Errors
+    /// [`Error::CreateDir`] or [`Error::OpenFile`]; [`Error::Write`] when the newline ending
+    /// a torn last line cannot be written.
+    pub(super) fn ensure_open(&mut self, dir: &LogDir) -> Result<(), Error> {
         if self.file.is_none() {
-            let (file, size) = open_log(self.modes, dir, &self.path)?;
+            // Shared with other processes: the newline ending a torn last line must not land
+            // after another process's line (an empty line), so open under the lock (at most
+            // once a roll-over; a lock not taken only risks that empty line).
+            let held = if self.shared {
+                self.lock.lock(dir)
+            } else {
+                Ok(None)
+            };
+            // Locked (now or by the caller): no other writer is under way.
+            let alone = self.shared && held.is_ok();
+            let (file, size) = open_log(dir, &self.path, alone)?;
             self.file = Some(file);
             *self.size.get_mut() = size;
             self.checked = size;
@@ -98,26 +112,23 @@ impl Current {
         Ok(())
     }
 
-    /// One `write_all` of `bytes`. On failure the file is cut back to its last whole record
-    /// (best effort) and closed, so the next write reopens it and starts on a fresh line.
-    pub(super) fn append(&mut self, dir: &Path, bytes: &[u8]) -> Result<(), Error> {
-        let log = match &mut self.file {
-            Some(log) => log,
-            slot @ None => {
-                let (log, size) = open_log(self.modes, dir, &self.path)?;
-                *self.size.get_mut() = size;
-                self.checked = size;
-                slot.insert(log)
-            }
-        };
-        let size = self.size.get_mut();
-        match log.file.write_all(bytes) {
+    /// Writes all of `bytes`. On failure the part written is cut off again (best effort) and
+    /// the file closed, so the next write reopens it, counts it afresh and starts on a fresh
+    /// line. Where that part starts is found from the file, never from the count: a file
+    /// truncated under the sink (logrotate's `copytruncate`) is never extended.
+    pub(super) fn append(&mut self, dir: &LogDir, bytes: &[u8]) -> Result<(), Error> {
+        self.ensure_open(dir)?;
+        let log = self
+            .file
+            .as_ref()
+            .expect("ensure_open leaves the file open");
+        match write_counted(&log.file, bytes) {
             Ok(()) => {
-                *size += bytes.len() as u64;
+                *self.size.get_mut() += bytes.len() as u64;
                 Ok(())
             }
-            Err(source) => {
-                let _ = log.file.set_len(*size);
+            Err((written, source)) => {
+                let _ = shared::cut_back(&log.file, &bytes[..written]);
                 self.file = None;
                 Err(Error::Write {
                     target: self.path.display().to_string(),
@@ -127,8 +138,13 @@ impl Current {
         }
     }
 
-    /// Closes the file if it is no longer the one at its path (deleted with its directory,
-    /// moved away by another program), so that the next write creates it again.
+    /// Re-syncs the count with the file and closes the file if it is no longer the one at
+    /// its path (deleted with its directory, moved away by another program), so that the
+    /// next write creates it again.
+    ///
+    /// The count takes the file's real size: smaller after a truncation by another program
+    /// (logrotate's `copytruncate`), larger when another process appends to the file too,
+    /// which from then on makes every write go under the cross-process lock.
     ///
     /// A file that was deleted (no name left anywhere) took with it the lines written since
     /// the last check: they are read back from the still-open file and written first to the
@@ -137,15 +153,17 @@ impl Current {
     ///
     /// # Errors
     /// Either way the event is reported, as [`Error::Write`] with
-    /// [`io::ErrorKind::NotFound`], saying whether the lines were written again.
-    pub(super) fn check(&mut self, dir: &Path) -> Result<(), Error> {
+    /// [`io::ErrorKind::NotFound`], saying whether the lines were written again; a file
+    /// moved away while other processes write too is their roll-over, not reported.
+    pub(super) fn check(&mut self, dir: &LogDir) -> Result<(), Error> {
         let Some(old) = self.file.take() else {
             return Ok(());
         };
-        // The link itself, not what it points to: a link planted at the path (even to this very
-        // file) closes the file, and the reopen refuses it.
-        let replaced = match fs::symlink_metadata(&self.path) {
-            Ok(meta) => FileId::of(&meta) != old.id,
+        self.resync(&old);
+        // The entry itself, not what it points to: a link planted at the name (even to this
+        // very file) closes the file, and the reopen refuses it.
+        let replaced = match dir.stat(self.name()) {
+            Ok(entry) => entry.id != old.id,
             // Not found, or a file where the directory was. Only a denied look is no proof
             // that the file is gone: keep writing to it then.
             Err(e) => e.kind() != io::ErrorKind::PermissionDenied,
@@ -161,6 +179,9 @@ impl Current {
             source: io::Error::new(io::ErrorKind::NotFound, what),
         };
         if !old.deleted() {
+            if self.shared {
+                return Ok(());
+            }
             return Err(gone(
                 "the log file was moved away (its lines since are in it there); it is created again".to_owned(),
             ));
@@ -178,9 +199,30 @@ impl Current {
         }
     }
 
+    /// Takes the size of `log`, the file written until now, as the count. A file larger than
+    /// counted has another writer: from now on every write is made under the cross-process lock.
+    fn resync(&mut self, log: &LogFile) {
+        if !log.regular {
+            return;
+        }
+        if let Ok(meta) = log.file.metadata() {
+            let count = self.size.get_mut();
+            if meta.len() > *count {
+                self.shared = true;
+            }
+            *count = meta.len();
+        }
+    }
+
+    /// Whether nothing is at the file's path in its directory.
+    pub(super) fn missing(&self, dir: &LogDir) -> bool {
+        dir.stat(self.name())
+            .is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+    }
+
     /// Copies the bytes of `old` from `from` to its end to the file at the path, opened (and
     /// its directory created) anew, in pieces of 64 KiB.
-    fn write_again(&mut self, dir: &Path, old: &LogFile, from: u64) -> Result<(), String> {
+    fn write_again(&mut self, dir: &LogDir, old: &LogFile, from: u64) -> Result<(), String> {
         if !old.regular || !old.readable {
             return Err("the file cannot be read back".to_owned());
         }
@@ -224,22 +266,70 @@ fn read_at(_: &File, _: &mut [u8], _: u64) -> io::Result<usize> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
-/// Opens `path` for appending, creating it and `dir` as needed; returns the file and its size.
-fn open_log(modes: Modes, dir: &Path, path: &Path) -> Result<(LogFile, u64), Error> {
-    create_dir_all(dir, modes)?;
+/// Writes all of `bytes`; on failure, returns how many were written with the error.
+fn write_counted(mut file: &File, bytes: &[u8]) -> Result<(), (usize, io::Error)> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match file.write(&bytes[written..]) {
+            Ok(0) => return Err((written, io::ErrorKind::WriteZero.into())),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((written, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Opens the file at `path` in `dir` for appending, creating it (and the directory, if it
+/// was deleted) as needed; returns the file and its size.
+///
+/// A file that does not end with a newline (its last line torn by a crash mid-record) gets
+/// one first, counted, so that the first record starts on a line of its own. Unless `alone`
+/// (every writer of the file under the lock taken), a torn end is trusted only once it stays
+/// so for a moment: another process's write under way shows in part (a line across a page
+/// boundary), and is no torn line.
+fn open_log(dir: &LogDir, path: &std::path::Path, alone: bool) -> Result<(LogFile, u64), Error> {
+    dir.ensure_present()?;
     let open_error = |source| Error::OpenFile {
         path: path.to_owned(),
         source,
     };
-    let (file, readable) = open_log_file(path, modes).map_err(open_error)?;
+    let name = path.file_name().unwrap_or_default();
+    let (file, readable) = dir.open_log(name).map_err(open_error)?;
     let meta = file.metadata().map_err(open_error)?;
-    let id = FileId::of(&meta);
-    let regular = meta.is_file();
     let log = LogFile {
         file,
-        id,
-        regular,
+        id: FileId::of(&meta),
+        regular: meta.is_file(),
         readable,
     };
-    Ok((log, meta.len()))
+    let mut size = meta.len();
+    if log.regular && log.readable && size > 0 && torn(&log.file, size, alone) {
+        (&log.file)
+            .write_all(b"\n")
+            .map_err(|source| Error::Write {
+                target: path.display().to_string(),
+                source,
+            })?;
+        size += 1;
+    }
+    Ok((log, size))
+}
+
+/// How long a torn end must stay as it is to be taken for one, unless the file is written
+/// under the lock only. Paid only on opening a file that seems torn.
+const TORN_SETTLES: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Whether the file of `len` bytes ends in the middle of a line (false when it cannot be
+/// read: then nothing is added).
+fn torn(file: &File, len: u64, alone: bool) -> bool {
+    let mut last = [0u8];
+    if !matches!(read_at(file, &mut last, len - 1), Ok(1) if last[0] != b'\n') {
+        return false;
+    }
+    if alone {
+        return true;
+    }
+    std::thread::sleep(TORN_SETTLES);
+    file.metadata().is_ok_and(|meta| meta.len() == len)
 }

@@ -7,8 +7,9 @@ use std::sync::atomic::Ordering;
 
 use logtree_core::Error;
 
+use super::super::dir::FileId;
 use super::super::trigger::Trigger;
-use super::{Current, FileId};
+use super::Current;
 
 /// Whether lines may be written with the writer's lock shared. Linux appends each `write` to
 /// an `O_APPEND` regular file whole at its end, under the inode's lock, whatever other
@@ -26,7 +27,8 @@ pub(crate) enum Shared {
     /// The whole line is in the file.
     Written,
     /// Nothing was done: the line needs the exclusive lock (the file is not open or not a
-    /// regular file, the line is long, or it must roll over first).
+    /// regular file, the line is long, it must roll over first, or other processes write the
+    /// file too).
     Exclusive,
     /// The write failed or was cut short: settle it with [`Current::settle`] under the
     /// exclusive lock.
@@ -55,7 +57,14 @@ impl Current {
     /// leaves part of a line, which [`Current::settle`] completes or cuts back.
     pub(crate) fn write_shared(&self, trigger: Trigger, line: &[u8]) -> Shared {
         let log = match &self.file {
-            Some(log) if SHARED_WRITES && log.regular && line.len() <= SHARED_LINE_MAX => log,
+            Some(log)
+                if SHARED_WRITES
+                    && log.regular
+                    && !self.shared
+                    && line.len() <= SHARED_LINE_MAX =>
+            {
+                log
+            }
             _ => return Shared::Exclusive,
         };
         let len = line.len() as u64;
@@ -148,9 +157,7 @@ fn short_write() -> io::Error {
 /// Completes a line of which `part` was written, if `part` still ends `file` (no other line
 /// came after it): writes `rest`, and if that fails, cuts `part` off again.
 fn complete(mut file: &File, part: &[u8], rest: &[u8]) -> io::Result<()> {
-    let len = file.metadata()?.len();
-    let start = len.checked_sub(part.len() as u64);
-    let Some(start) = start.filter(|&start| ends_with(file, start, part)) else {
+    let Some(start) = start_of(file, part)? else {
         return Err(io::Error::new(
             io::ErrorKind::WriteZero,
             "the write of the line was cut short and another line was written after its first part, which stays",
@@ -161,28 +168,65 @@ fn complete(mut file: &File, part: &[u8], rest: &[u8]) -> io::Result<()> {
     })
 }
 
-/// Whether the bytes of `file` from `start` on are `tail`. The handle is write-only, so the
-/// file is read through a handle of its own, opened by `/proc/self/fd` (the very file, even
+/// Cuts `part`, what a failed write got into `file`, off again if it still ends the file.
+/// Where it starts is found from the file's size, never from the sink's count (stale after a
+/// truncation by another program), so the cut never extends the file.
+pub(super) fn cut_back(file: &File, part: &[u8]) -> io::Result<()> {
+    if part.is_empty() {
+        return Ok(());
+    }
+    match start_of(file, part)? {
+        Some(start) => file.set_len(start),
+        // Another line came after it: it stays, and the next open starts on a new line.
+        None => Ok(()),
+    }
+}
+
+/// Where `part` starts in `file`, if it is the file's end.
+fn start_of(file: &File, part: &[u8]) -> io::Result<Option<u64>> {
+    let len = file.metadata()?.len();
+    let start = len.checked_sub(part.len() as u64);
+    Ok(start.filter(|&start| ends_with(file, start, part)))
+}
+
+/// Whether the bytes of `file` from `start` on are `tail`. Read through the handle, or, if it
+/// is write-only, through a handle of its own opened by `/proc/self/fd` (the very file, even
 /// if renamed since); false when it cannot be read.
-#[cfg(target_os = "linux")]
+#[cfg(unix)]
 fn ends_with(file: &File, start: u64, tail: &[u8]) -> bool {
-    use std::os::unix::fs::FileExt;
-    use std::os::unix::io::AsRawFd;
-    let Ok(reader) = File::open(format!("/proc/self/fd/{}", file.as_raw_fd())) else {
-        return false;
-    };
-    let mut chunk = [0u8; 512];
-    let mut at = start;
-    tail.chunks(chunk.len()).all(|expected| {
-        let buf = &mut chunk[..expected.len()];
-        let same = reader.read_exact_at(buf, at).is_ok() && buf == expected;
-        at += expected.len() as u64;
-        same
+    same_bytes(file, start, tail).unwrap_or_else(|_| {
+        reader_of(file).is_some_and(|reader| same_bytes(&reader, start, tail).unwrap_or(false))
     })
 }
 
-/// Shared writes are Linux only (see [`SHARED_WRITES`]): nothing to settle elsewhere.
-#[cfg(not(target_os = "linux"))]
+#[cfg(unix)]
+fn same_bytes(reader: &File, start: u64, tail: &[u8]) -> io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let mut chunk = [0u8; 512];
+    let mut at = start;
+    for expected in tail.chunks(chunk.len()) {
+        let buf = &mut chunk[..expected.len()];
+        reader.read_exact_at(buf, at)?;
+        if buf != expected {
+            return Ok(false);
+        }
+        at += expected.len() as u64;
+    }
+    Ok(true)
+}
+
+#[cfg(target_os = "linux")]
+fn reader_of(file: &File) -> Option<File> {
+    use std::os::unix::io::AsRawFd;
+    File::open(format!("/proc/self/fd/{}", file.as_raw_fd())).ok()
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn reader_of(_: &File) -> Option<File> {
+    None
+}
+
+#[cfg(not(unix))]
 fn ends_with(_: &File, _: u64, _: &[u8]) -> bool {
     false
 }
@@ -193,6 +237,7 @@ mod tests {
     use std::path::Path;
 
     use super::super::super::create::Modes;
+    use super::super::super::dir::LogDir;
     use super::*;
 
     fn append_only(path: &Path) -> File {
@@ -244,9 +289,10 @@ mod tests {
             file: 0o640,
             dir: 0o750,
         };
-        let mut current = Current::new(path.clone(), modes);
-        current.ensure_open(dir.path()).unwrap();
-        current.append(dir.path(), b"one\ntw").unwrap();
+        let log_dir = LogDir::open(dir.path(), modes).unwrap();
+        let mut current = Current::new(path.clone(), false);
+        current.ensure_open(&log_dir).unwrap();
+        current.append(&log_dir, b"one\ntw").unwrap();
         let log = current.file.as_ref().unwrap();
         let failure = Failure {
             id: log.id,
@@ -259,7 +305,7 @@ mod tests {
             current.file.is_none(),
             "reopened (and counted) by the next write"
         );
-        current.ensure_open(dir.path()).unwrap();
+        current.ensure_open(&log_dir).unwrap();
         assert_eq!(current.size(), 8);
         assert_eq!(fs::read_to_string(&path).unwrap(), "one\ntwo\n");
     }

@@ -10,6 +10,10 @@ use super::*;
 /// The specification in a few lines: `current` and the backups, newest first.
 fn model(existing: &[u8], lines: &[Vec<u8>], max_bytes: u64, backup_count: u32) -> Vec<Vec<u8>> {
     let mut current = existing.to_vec();
+    // A torn last line is ended first.
+    if current.last().is_some_and(|&last| last != b'\n') {
+        current.push(b'\n');
+    }
     let mut backups: Vec<Vec<u8>> = Vec::new();
     for line in lines {
         let would_pass = (current.len() + line.len()) as u64 > max_bytes;

@@ -143,6 +143,8 @@ impl Writer {
         if s.retry.is_empty() && s.threads.is_empty() && s.dropped == 0 {
             return Ok(());
         }
+        // Other processes append to the file: write under the cross-process lock.
+        let _held = s.current.hold(&self.dir)?;
         let mut deferred = None;
         let notice = self.write_drop_notice(s);
         let mut runs = mem::take(&mut s.runs);
@@ -196,7 +198,7 @@ impl Writer {
         let line = drop_notice(s.dropped);
         let mut deferred = None;
         if self.settings.trigger.exceeded(s.current.size(), line.len()) {
-            keep_first(&mut deferred, self.roll(s));
+            keep_first(&mut deferred, self.roll(s, line.len()));
         }
         s.current.append(&self.dir, line.as_bytes())?;
         let report = Error::RecordsDropped {
@@ -257,7 +259,7 @@ impl Writer {
                     s.retry.push(line, at);
                     break;
                 }
-                keep_first(deferred, self.roll(s));
+                keep_first(deferred, self.roll(s, line.len()));
             }
             s.out.push(line, at);
         }

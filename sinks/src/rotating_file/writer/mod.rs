@@ -13,8 +13,6 @@ mod background;
 mod buffered;
 mod thread_buffers;
 
-use std::fs;
-use std::io;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -28,6 +26,7 @@ use logtree_core::{Error, SinkId, UnixTime};
 use super::clock::Clock;
 use super::create::Modes;
 use super::current::{check_writable, Current, Shared};
+use super::dir::LogDir;
 use super::flush::{FlushPolicy, Signal};
 use super::naming::{file_path, local_date};
 use super::roller::Roller;
@@ -50,11 +49,13 @@ pub(crate) struct Settings {
     pub(crate) clock: Arc<dyn Clock>,
     /// Permissions of the files and directories the sink creates.
     pub(crate) modes: Modes,
+    /// Write under the cross-process lock from the start.
+    pub(crate) multi_process: bool,
 }
 
 pub(crate) struct Writer {
     id: SinkId,
-    dir: PathBuf,
+    dir: LogDir,
     stem: String,
     settings: Settings,
     state: RwLock<State>,
@@ -107,9 +108,10 @@ impl Writer {
         settings: Settings,
     ) -> Result<Arc<Writer>, Error> {
         let now = settings.clock.now();
-        let path = file_path(&dir, stem, local_date(now));
-        check_writable(&dir, &path)?;
-        let mut current = Current::new(path, settings.modes);
+        let dir = LogDir::open(&dir, settings.modes)?;
+        let path = file_path(dir.path(), stem, local_date(now));
+        check_writable(dir.path(), &path)?;
+        let mut current = Current::new(path, settings.multi_process);
         current.ensure_open(&dir)?;
         let mut out = Lines::default();
         if let Some(capacity) = settings.policy.capacity() {
@@ -155,7 +157,7 @@ impl Writer {
     /// # Errors
     /// As [`super::RotatingFileSinkBuilder::build`]: the file cannot be opened again.
     pub(crate) fn reborn(&self) -> Result<Arc<Writer>, Error> {
-        super::registry::writer(&self.dir, &self.stem, self.settings.clone())
+        super::registry::writer(self.dir.path(), &self.stem, self.settings.clone())
     }
 
     /// The canonical path of the file at setup: the identity of every sink sharing this writer.
@@ -197,6 +199,11 @@ impl Writer {
                 "mode",
                 mine.modes.file != other.modes.file,
                 format!("{:#o}", mine.modes.file),
+            ),
+            (
+                "multi_process",
+                mine.multi_process != other.multi_process,
+                format!("{}", mine.multi_process),
             ),
             #[cfg(unix)]
             (
@@ -298,9 +305,10 @@ impl Writer {
         line: &[u8],
         deferred: &mut Option<Error>,
     ) -> Result<(), Error> {
+        let _held = s.current.hold(&self.dir)?;
         s.current.ensure_open(&self.dir)?;
         if self.settings.trigger.exceeded(s.current.size(), line.len()) {
-            keep_first(deferred, self.roll(s));
+            keep_first(deferred, self.roll(s, line.len()));
         }
         s.current.append(&self.dir, line)
     }
@@ -347,7 +355,9 @@ impl Writer {
         let written = self.write_buffers(&mut s);
         s.current.close();
         let opened = s.current.ensure_open(&self.dir);
-        written.and(opened)
+        written
+            .and(opened)
+            .and_then(|()| self.take_pending().map_or(Ok(()), Err))
     }
 
     /// Flushes and stops the timer thread; a later buffered record starts a new one.
@@ -403,13 +413,17 @@ impl Writer {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Frees the file's name and opens a new file (buffered lines are written first by the
-    /// caller). If the roller fails, the current file stays open and is appended to.
-    fn roll(&self, s: &mut State) -> Result<(), Error> {
-        if let Err(err) = self.settings.roller.roll(&s.current.path) {
-            let gone = fs::symlink_metadata(&s.current.path)
-                .is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
-            if gone {
+    /// Frees the file's name and opens a new file before a line of `len` bytes (buffered
+    /// lines are written first by the caller), under the cross-process lock (see
+    /// [`Current::roll_over`]). If the roller fails, the current file stays open and is
+    /// appended to.
+    fn roll(&self, s: &mut State, len: usize) -> Result<(), Error> {
+        let (trigger, roller) = (self.settings.trigger, self.settings.roller);
+        let rolled = s
+            .current
+            .roll_over(&self.dir, trigger, len, |path| roller.roll(path));
+        if let Err(err) = rolled {
+            if s.current.missing(&self.dir) {
                 // Closes the file, and writes again what it got since the last check; that
                 // report follows the roll-over's.
                 if let Err(report) = s.current.check(&self.dir) {
@@ -418,8 +432,7 @@ impl Writer {
             }
             return Err(err);
         }
-        s.current.close();
-        s.current.ensure_open(&self.dir)
+        Ok(())
     }
 
     /// Starts the file of the new local date; the old date's files keep their names.
@@ -427,7 +440,7 @@ impl Writer {
         self.write_buffers(s)?;
         let now = self.settings.clock.now();
         s.next_date_change = self.settings.trigger.next_date_change(now);
-        s.current.path = file_path(&self.dir, &self.stem, local_date(now));
+        s.current.path = file_path(self.dir.path(), &self.stem, local_date(now));
         s.current.close();
         s.current.ensure_open(&self.dir)
     }
