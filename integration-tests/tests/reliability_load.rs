@@ -36,7 +36,7 @@ use integration_tests::log_line::after_timestamp;
 use integration_tests::numbered::InOrder;
 use integration_tests::trees::{info_logger, Errors};
 use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
-use logtree_sinks::{FlushPolicy, RotatingFileSink};
+use logtree_sinks::{FlushPolicy, RotatingFileSink, Rotation};
 
 /// The child's log directory.
 const DIR: &str = "RELIABILITY_LOAD_DIR";
@@ -543,7 +543,7 @@ fn midnight_under_load_loses_nothing() {
             .dir(dir.path())
             .max_bytes(64 * 1024)
             .backup_count(10_000)
-            .roll_at_midnight(true)
+            .rotate(Rotation::Daily)
             .flush_policy(policy)
             .clock(clock)
             .build()

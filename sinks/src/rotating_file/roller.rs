@@ -7,6 +7,7 @@ use std::path::Path;
 use logtree_core::Error;
 
 use super::naming::backup_path;
+use super::policy::remove_if_exists;
 
 /// Moves the current file to `<file>.1` after shifting `.1` … to `.2` …, keeping at most
 /// `backup_count` backups. A plain value; it never copies a file and never truncates one, so
@@ -62,16 +63,6 @@ fn exists(path: &Path) -> bool {
     // An error other than "not found" is taken as "exists": the rename into it then reports
     // the real cause instead of the roll-over silently overwriting a backup.
     !matches!(fs::symlink_metadata(path), Err(e) if e.kind() == io::ErrorKind::NotFound)
-}
-
-fn remove_if_exists(path: &Path) -> Result<(), Error> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::RemoveFile {
-            path: path.to_owned(),
-            source: e,
-        }),
-        _ => Ok(()),
-    }
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), Error> {

@@ -1,8 +1,8 @@
 //! When to roll over: a size limit, and optionally local midnight.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use chrono::{DateTime, Local, TimeZone};
+use super::policy::{Rotation, Schedule};
 
 /// Decides when the current file is done. A plain value: the sink keeps the byte count and
 /// asks this whether the next record fits, so no file system call is made per record.
@@ -32,29 +32,18 @@ impl Trigger {
 
     /// The next moment a new dated file starts, when rolling at midnight.
     pub(crate) fn next_date_change(&self, now: SystemTime) -> Option<SystemTime> {
-        self.at_midnight.then(|| next_local_midnight(now))
+        let daily = Schedule {
+            rotation: Rotation::Daily,
+            utc: false,
+        };
+        daily.next_start(now).filter(|_| self.at_midnight)
     }
-}
-
-/// The first instant of the local day after the one containing `now`. Where a time-zone change
-/// skips midnight, the first existing instant after it; should even that fail, a day later.
-fn next_local_midnight(now: SystemTime) -> SystemTime {
-    let fallback = now
-        .checked_add(Duration::from_secs(24 * 60 * 60))
-        .unwrap_or(now);
-    let Some(tomorrow) = DateTime::<Local>::from(now).date_naive().succ_opt() else {
-        return fallback;
-    };
-    (0..24)
-        .filter_map(|hour| tomorrow.and_hms_opt(hour, 0, 0))
-        .find_map(|start| Local.from_local_datetime(&start).earliest())
-        .map_or(fallback, SystemTime::from)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
+    use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
     #[test]
     fn size_limit_rolls_before_a_record_that_would_pass_it() {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use logtree_core::{Error, LevelFilter, LoggerTree, MemorySink, SetupOptions, Sink, SinkId};
 
 use super::super::naming::local_date;
+use super::super::{Compression, Rotation};
 use super::*;
 
 #[test]
@@ -35,7 +36,12 @@ fn defaults_are_the_documented_ones() {
     assert!(debug.contains("max_bytes: 1048576"), "{debug}");
     assert!(debug.contains("backup_count: 5"), "{debug}");
     assert!(debug.contains("flush_policy: EveryRecord"), "{debug}");
-    assert!(debug.contains("roll_at_midnight: false"), "{debug}");
+    assert!(debug.contains("rotate: Daily"), "{debug}");
+    assert!(debug.contains("utc: false"), "{debug}");
+    assert!(debug.contains("max_files: 0"), "{debug}");
+    assert!(debug.contains("max_age: 0ns"), "{debug}");
+    assert!(debug.contains("max_total_size: 0"), "{debug}");
+    assert!(debug.contains("compress: None"), "{debug}");
     assert_eq!(super::super::DEFAULT_MAX_BYTES, 1_048_576);
 
     // The default directory is relative to the working directory; use it through a nested path
@@ -207,10 +213,31 @@ fn sharing_a_writer_with_other_options_is_refused() {
             builder(dir.path(), "App").max_bytes(100).backup_count(1),
         ),
         (
-            "roll_at_midnight",
+            "rotate",
             builder(dir.path(), "App")
                 .max_bytes(100)
-                .roll_at_midnight(true),
+                .rotate(Rotation::Hourly),
+        ),
+        ("utc", builder(dir.path(), "App").max_bytes(100).utc(true)),
+        (
+            "max_files",
+            builder(dir.path(), "App").max_bytes(100).max_files(3),
+        ),
+        (
+            "max_age",
+            builder(dir.path(), "App")
+                .max_bytes(100)
+                .max_age(Duration::from_secs(60)),
+        ),
+        (
+            "max_total_size",
+            builder(dir.path(), "App").max_bytes(100).max_total_size(1),
+        ),
+        (
+            "compress",
+            builder(dir.path(), "App")
+                .max_bytes(100)
+                .compress(Compression::Zstd),
         ),
         (
             "flush_policy",

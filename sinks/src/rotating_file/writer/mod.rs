@@ -27,6 +27,7 @@ use super::create::Modes;
 use super::current::{check_writable, Current, Shared};
 use super::flush::FlushPolicy;
 use super::naming::{file_path, local_date};
+use super::policy::Policies;
 use super::roller::Roller;
 use super::trigger::Trigger;
 use buffered::TimerSlot;
@@ -46,6 +47,8 @@ pub(crate) struct Settings {
     pub(crate) clock: Arc<dyn Clock>,
     /// Permissions of the files and directories the sink creates.
     pub(crate) modes: Modes,
+    /// Time rotation, retention and compression.
+    pub(crate) policies: Policies,
 }
 
 pub(crate) struct Writer {
@@ -149,11 +152,6 @@ impl Writer {
                 format!("{}", mine.trigger.max_bytes),
             ),
             (
-                "roll_at_midnight",
-                mine.trigger.at_midnight != other.trigger.at_midnight,
-                format!("{}", mine.trigger.at_midnight),
-            ),
-            (
                 "backup_count",
                 mine.roller != other.roller,
                 format!("{}", mine.roller.backup_count),
@@ -162,6 +160,36 @@ impl Writer {
                 "flush_policy",
                 mine.policy != other.policy,
                 format!("{:?}", mine.policy),
+            ),
+            (
+                "rotate",
+                mine.policies.schedule.rotation != other.policies.schedule.rotation,
+                format!("{:?}", mine.policies.schedule.rotation),
+            ),
+            (
+                "utc",
+                mine.policies.schedule.utc != other.policies.schedule.utc,
+                format!("{}", mine.policies.schedule.utc),
+            ),
+            (
+                "max_files",
+                mine.policies.retention.max_files != other.policies.retention.max_files,
+                format!("{}", mine.policies.retention.max_files),
+            ),
+            (
+                "max_age",
+                mine.policies.retention.max_age != other.policies.retention.max_age,
+                format!("{:?}", mine.policies.retention.max_age),
+            ),
+            (
+                "max_total_size",
+                mine.policies.retention.max_total_size != other.policies.retention.max_total_size,
+                format!("{}", mine.policies.retention.max_total_size),
+            ),
+            (
+                "compress",
+                mine.policies.compression != other.policies.compression,
+                format!("{:?}", mine.policies.compression),
             ),
             #[cfg(unix)]
             (

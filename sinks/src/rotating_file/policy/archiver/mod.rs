@@ -1,0 +1,372 @@
+//! Everything that happens to the files other than the one being written: finishing staged
+//! roll-overs into numbered backups, compressing, and retention. Run by the writer's
+//! background thread after each roll-over and once at start-up (which finishes or cleans what
+//! a crash left); every step is idempotent, so a run cut short at any point is completed by
+//! the next.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
+
+use logtree_core::Error;
+
+use super::compress::{compress_file, same_content};
+use super::names::{Form, Kind, LogName};
+use super::period::Period;
+use super::retention::Entry;
+use super::Policies;
+
+const ARCHIVES: [Form; 2] = [Form::Gzip, Form::Zstd];
+
+/// Finishes roll-overs, compresses and applies retention for one stem in one directory.
+/// Runs are serialized: with each other in the process (a mutex), and with other processes'
+/// on unix (an advisory lock on `.<stem>.archiver.lock` in the directory).
+pub(crate) struct Archiver {
+    dir: PathBuf,
+    stem: String,
+    policies: Policies,
+    /// `0`: no backup is ever deleted for its number (size roll-overs are off).
+    backup_count: u32,
+    serial: Mutex<()>,
+}
+
+impl Archiver {
+    /// The archiver of `<dir>/<stem>_*`; `dir` exists.
+    pub(crate) fn new(dir: PathBuf, stem: &str, policies: Policies, backup_count: u32) -> Archiver {
+        Archiver {
+            dir,
+            stem: stem.to_owned(),
+            policies,
+            backup_count,
+            serial: Mutex::new(()),
+        }
+    }
+
+    /// One pass, `current` being the file written now and `now` the writer's clock:
+    /// 1. removes partial archives; removes a plain file whose archive holds the same content
+    ///    (a crash between the rename and the removal);
+    /// 2. finishes every staged roll-over, period by period in the order of their numbers:
+    ///    backups `.1`, `.2`, … (plain or compressed) shift up to the first free number, the
+    ///    oldest removed when they reach `backup_count`, and the staged file becomes `.1`;
+    /// 3. removes backups numbered above `backup_count` (unless it is 0);
+    /// 4. compresses every plain backup, and the files of periods before the current one;
+    /// 5. applies retention (`max_age`, `max_files`, `max_total_size`) to all the stem's files,
+    ///    oldest first, never deleting `current` or a file of a later period.
+    ///
+    /// Only names the sink makes are touched. A step that fails is reported and the others go
+    /// on, except that the staged files of a period wait for their elders: their order is
+    /// kept.
+    ///
+    /// # Errors
+    /// The first failure: [`Error::ReadDir`], [`Error::Rename`], [`Error::RemoveFile`],
+    /// [`Error::Compress`], or [`Error::OpenFile`] for the lock file.
+    pub(crate) fn run(&self, current: &Path, now: SystemTime) -> Result<(), Error> {
+        let _serial = self.serial.lock().unwrap_or_else(PoisonError::into_inner);
+        let _lock = self.lock_across_processes()?;
+        let current = current
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| LogName::parse(&self.stem, n));
+        let mut first = None;
+        let mut names = self.scan()?;
+        self.clean(&mut names, &mut first);
+        self.finish_staged(&mut names, &mut first);
+        self.remove_surplus(&mut names, &mut first);
+        if let Some(form) = self.policies.compression.form() {
+            self.compress(&mut names, current.map(|c| c.period), form, &mut first);
+        }
+        if self.policies.retention.is_on() {
+            keep_first(&mut first, self.apply_retention(current, now));
+        }
+        first.map_or(Ok(()), Err)
+    }
+
+    fn path(&self, name: &LogName) -> PathBuf {
+        self.dir.join(name.render(&self.stem))
+    }
+
+    /// The names of the sink's in the directory (directories with such names aside).
+    fn scan(&self) -> Result<BTreeSet<LogName>, Error> {
+        let read_dir = |source| Error::ReadDir {
+            path: self.dir.clone(),
+            source,
+        };
+        let mut names = BTreeSet::new();
+        for entry in fs::read_dir(&self.dir).map_err(read_dir)? {
+            let entry = entry.map_err(read_dir)?;
+            let Some(name) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| LogName::parse(&self.stem, n))
+            else {
+                continue;
+            };
+            if entry.file_type().is_ok_and(|t| !t.is_dir()) {
+                names.insert(name);
+            }
+        }
+        Ok(names)
+    }
+
+    fn clean(&self, names: &mut BTreeSet<LogName>, first: &mut Option<Error>) {
+        let partial: Vec<LogName> = names
+            .iter()
+            .filter(|n| matches!(n.kind, Kind::Partial { .. }))
+            .copied()
+            .collect();
+        for name in partial {
+            keep_first(first, self.remove(names, name));
+        }
+        let doubled: Vec<(LogName, LogName)> = names
+            .iter()
+            .filter_map(|&plain| {
+                let Kind::File {
+                    index,
+                    form: Form::Plain,
+                } = plain.kind
+                else {
+                    return None;
+                };
+                ARCHIVES
+                    .into_iter()
+                    .map(|form| LogName::file(plain.period, index, form))
+                    .find(|archive| names.contains(archive))
+                    .map(|archive| (plain, archive))
+            })
+            .collect();
+        for (plain, archive) in doubled {
+            let Kind::File { form, .. } = archive.kind else {
+                continue;
+            };
+            // Different content (a period's file written again after it was compressed, the
+            // clock set back) keeps both: nothing is deleted that has no copy.
+            if same_content(&self.path(&plain), &self.path(&archive), form).unwrap_or(false) {
+                keep_first(first, self.remove(names, plain));
+            }
+        }
+    }
+
+    fn finish_staged(&self, names: &mut BTreeSet<LogName>, first: &mut Option<Error>) {
+        let staged: Vec<LogName> = names
+            .iter()
+            .filter(|n| matches!(n.kind, Kind::Staged { .. }))
+            .copied()
+            .collect();
+        let mut blocked: Option<Period> = None;
+        for name in staged {
+            if blocked == Some(name.period) {
+                continue;
+            }
+            let done = self.shift(names, name.period).and_then(|()| {
+                self.rename(names, name, LogName::file(name.period, 1, Form::Plain))
+            });
+            if let Err(err) = done {
+                keep_first(first, Err(err));
+                blocked = Some(name.period);
+            }
+        }
+    }
+
+    /// Frees backup number 1 of `period`: shifts `.1` … up to the first free number, removing
+    /// the oldest first when that number would pass `backup_count`.
+    fn shift(&self, names: &mut BTreeSet<LogName>, period: Period) -> Result<(), Error> {
+        let forms = |names: &BTreeSet<LogName>, index: u32| -> Vec<LogName> {
+            [Form::Plain, Form::Gzip, Form::Zstd]
+                .into_iter()
+                .map(|form| LogName::file(period, index, form))
+                .filter(|n| names.contains(n))
+                .collect()
+        };
+        let mut gap = 1;
+        while !forms(names, gap).is_empty() {
+            gap += 1; // bounded by the number of names
+        }
+        if self.backup_count > 0 && gap > self.backup_count {
+            for name in forms(names, self.backup_count) {
+                self.remove(names, name)?;
+            }
+            gap = self.backup_count;
+        }
+        for index in (1..gap).rev() {
+            for name in forms(names, index) {
+                let Kind::File { form, .. } = name.kind else {
+                    continue;
+                };
+                self.rename(names, name, LogName::file(period, index + 1, form))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn remove_surplus(&self, names: &mut BTreeSet<LogName>, first: &mut Option<Error>) {
+        if self.backup_count == 0 {
+            return;
+        }
+        let surplus: Vec<LogName> = names
+            .iter()
+            .filter(|n| matches!(n.kind, Kind::File { index, .. } if index > self.backup_count))
+            .copied()
+            .collect();
+        for name in surplus {
+            keep_first(first, self.remove(names, name));
+        }
+    }
+
+    fn compress(
+        &self,
+        names: &mut BTreeSet<LogName>,
+        current: Option<Period>,
+        to: Form,
+        first: &mut Option<Error>,
+    ) {
+        let plain: Vec<LogName> = names
+            .iter()
+            .filter(|n| match n.kind {
+                Kind::File {
+                    index,
+                    form: Form::Plain,
+                } => index > 0 || current.is_some_and(|c| n.period < c),
+                _ => false,
+            })
+            .copied()
+            .collect();
+        for name in plain {
+            let Kind::File { index, .. } = name.kind else {
+                continue;
+            };
+            let has_archive = ARCHIVES
+                .into_iter()
+                .any(|form| names.contains(&LogName::file(name.period, index, form)));
+            if has_archive {
+                continue; // kept beside it by `clean`: different content
+            }
+            let archive = LogName::file(name.period, index, to);
+            let partial = LogName {
+                period: name.period,
+                kind: Kind::Partial { index, form: to },
+            };
+            let path = self.path(&name);
+            match compress_file(&path, &self.path(&partial), &self.path(&archive), to) {
+                Ok(()) => {
+                    names.remove(&name);
+                    names.insert(archive);
+                }
+                Err(source) => {
+                    // Whatever it left under the partial name goes now or at the next run.
+                    let _ = fs::remove_file(self.path(&partial));
+                    keep_first(first, Err(Error::Compress { path, source }));
+                }
+            }
+        }
+    }
+
+    fn apply_retention(&self, current: Option<LogName>, now: SystemTime) -> Result<(), Error> {
+        let schedule = self.policies.schedule;
+        let mut entries = Vec::new();
+        for name in self.scan()? {
+            let Kind::File { index, .. } = name.kind else {
+                continue;
+            };
+            let Ok(meta) = fs::symlink_metadata(self.path(&name)) else {
+                continue; // gone meanwhile
+            };
+            let protected = current.is_some_and(|c| {
+                c == name || (index == 0 && name.period >= c.period) || name.period > c.period
+            });
+            entries.push(Entry {
+                name,
+                size: meta.len(),
+                modified: meta.modified().unwrap_or(now),
+                period_end: schedule.end_of(name.period, SystemTime::UNIX_EPOCH),
+                protected,
+            });
+        }
+        let mut first = None;
+        for i in self.policies.retention.select(&entries, now) {
+            let path = self.path(&entries[i].name);
+            keep_first(&mut first, remove_if_exists(&path));
+        }
+        first.map_or(Ok(()), Err)
+    }
+
+    fn remove(&self, names: &mut BTreeSet<LogName>, name: LogName) -> Result<(), Error> {
+        remove_if_exists(&self.path(&name))?;
+        names.remove(&name);
+        Ok(())
+    }
+
+    fn rename(
+        &self,
+        names: &mut BTreeSet<LogName>,
+        from: LogName,
+        to: LogName,
+    ) -> Result<(), Error> {
+        let (from_path, to_path) = (self.path(&from), self.path(&to));
+        fs::rename(&from_path, &to_path).map_err(|source| Error::Rename {
+            from: from_path,
+            to: to_path,
+            source,
+        })?;
+        names.remove(&from);
+        names.insert(to);
+        Ok(())
+    }
+
+    /// Holds the stem's archiver lock of this directory until dropped (unix), so that two
+    /// processes never shift the same backups at once.
+    fn lock_across_processes(&self) -> Result<Option<fs::File>, Error> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            use std::os::unix::io::AsRawFd;
+            let path = self.dir.join(format!(".{}.archiver.lock", self.stem));
+            let file = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|source| Error::OpenFile {
+                    path: path.clone(),
+                    source,
+                })?;
+            loop {
+                // SAFETY: `file` is an open descriptor for the duration of the call.
+                if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                    return Ok(Some(file));
+                }
+                let err = io::Error::last_os_error();
+                if err.kind() != io::ErrorKind::Interrupted {
+                    return Err(Error::OpenFile { path, source: err });
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        Ok(None)
+    }
+}
+
+/// Removes the file (a symbolic link itself, never its target); one already gone is fine.
+pub(crate) fn remove_if_exists(path: &Path) -> Result<(), Error> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::RemoveFile {
+            path: path.to_owned(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn keep_first(slot: &mut Option<Error>, result: Result<(), Error>) {
+    if let Err(err) = result {
+        slot.get_or_insert(err);
+    }
+}
+
+#[cfg(test)]
+mod tests;
