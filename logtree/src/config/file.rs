@@ -10,13 +10,14 @@ use logtree_formatters::PatternFormatter;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use super::duration::parse_age;
 use super::size::parse_size;
-use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
+use logtree_sinks::{ColorMode, Compression, ConsoleStream, FlushPolicy, Rotation};
 
 use super::{Config, FormatSpec};
 
 /// Every key a configuration file may hold.
-pub const FILE_KEYS: [&str; 18] = [
+pub const FILE_KEYS: [&str; 23] = [
     "level",
     "root_level",
     "levels",
@@ -35,6 +36,11 @@ pub const FILE_KEYS: [&str; 18] = [
     "console_format",
     "file_format",
     "utc",
+    "rotate",
+    "max_files",
+    "max_age",
+    "max_total_size",
+    "compress",
 ];
 
 /// The file as written; each value is checked as it is read, so serde reports the key.
@@ -60,6 +66,11 @@ struct FileConfig {
     console_format: Option<String>,
     file_format: Option<String>,
     utc: Option<bool>,
+    rotate: Option<Rotate>,
+    max_files: Option<u32>,
+    max_age: Option<Age>,
+    max_total_size: Option<Size>,
+    compress: Option<Compress>,
 }
 
 impl Config {
@@ -187,6 +198,11 @@ impl FileConfig {
             console_format: format(self.console_format, "console_format")?,
             file_format: format(self.file_format, "file_format")?,
             utc: self.utc,
+            rotate: self.rotate.map(|r| r.0),
+            max_files: self.max_files,
+            max_age: self.max_age.map(|a| a.0),
+            max_total_size: self.max_total_size.map(|s| s.0),
+            compress: self.compress.map(|c| c.0),
         })
     }
 }
@@ -333,3 +349,38 @@ impl<'de> Deserialize<'de> for Size {
         d.deserialize_any(V)
     }
 }
+
+from_text!(
+    Rotate,
+    Rotation,
+    "\"daily\", \"hourly\" or \"never\"",
+    |t| match t {
+        "daily" => Ok(Rotation::Daily),
+        "hourly" => Ok(Rotation::Hourly),
+        "never" => Ok(Rotation::Never),
+        other => Err(format!(
+            "{other:?} is not a rotation: use \"daily\", \"hourly\" or \"never\""
+        )),
+    }
+);
+
+from_text!(
+    Age,
+    Duration,
+    "an age such as \"30d\", \"12h\", \"90m\" or \"45s\"",
+    parse_age
+);
+
+from_text!(
+    Compress,
+    Compression,
+    "\"none\", \"gzip\" or \"zstd\"",
+    |t| match t {
+        "none" => Ok(Compression::None),
+        "gzip" => Ok(Compression::Gzip),
+        "zstd" => Ok(Compression::Zstd),
+        other => Err(format!(
+            "{other:?} is not a compression: use \"none\", \"gzip\" or \"zstd\""
+        )),
+    }
+);

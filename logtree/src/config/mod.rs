@@ -2,6 +2,7 @@
 //! over what the code sets.
 
 mod directives;
+mod duration;
 mod file;
 mod size;
 #[cfg(test)]
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
-use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
+use logtree_sinks::{ColorMode, Compression, ConsoleStream, FlushPolicy, Rotation};
 
 use directives::parse_directives;
 pub use file::FILE_KEYS;
@@ -85,8 +86,23 @@ pub struct Config {
     pub console_format: Option<FormatSpec>,
     /// Line layout of the rotating file, over `format` (key `file_format`, same values).
     pub file_format: Option<FormatSpec>,
-    /// Timestamps in UTC instead of local time (key `utc`; default false).
+    /// Timestamps, and the periods of the file's rotation, in UTC instead of local time (key
+    /// `utc`; default false).
     pub utc: Option<bool>,
+    /// When the file starts a new period (key `rotate`: `daily`, `hourly`, `never`; default
+    /// daily).
+    pub rotate: Option<Rotation>,
+    /// At most this many files of the stem are kept, the current one included; 0 keeps all
+    /// (key `max_files`).
+    pub max_files: Option<u32>,
+    /// Files older than this are deleted; zero keeps all (key `max_age`: `"30d"`, `"12h"`,
+    /// `"90m"`, `"45s"`).
+    pub max_age: Option<Duration>,
+    /// The stem's files together take at most this many bytes, the oldest deleted first; 0
+    /// sets no limit (key `max_total_size`: a number of bytes or `"1 GiB"`).
+    pub max_total_size: Option<u64>,
+    /// How backups are compressed (key `compress`: `none`, `gzip`, `zstd`; default none).
+    pub compress: Option<Compression>,
 }
 
 impl Config {
@@ -117,7 +133,12 @@ impl Config {
             format,
             console_format,
             file_format,
-            utc
+            utc,
+            rotate,
+            max_files,
+            max_age,
+            max_total_size,
+            compress
         );
         self.levels.extend(over.levels);
     }

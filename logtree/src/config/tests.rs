@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
 
-use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
+use logtree_sinks::{ColorMode, Compression, ConsoleStream, FlushPolicy, Rotation};
 
 use super::{Config, FormatSpec, FILE_KEYS};
 
@@ -27,6 +27,11 @@ format = "json"
 console_format = "millisecond"
 file_format = "{time} {level} {message}"
 utc = true
+rotate = "hourly"
+max_files = 100
+max_age = "30d"
+max_total_size = "1 GiB"
+compress = "zstd"
 
 [levels]
 "app.db" = "trace"
@@ -57,6 +62,11 @@ fn full_config() -> Config {
         console_format: Some(FormatSpec::Millisecond),
         file_format: Some(FormatSpec::Pattern("{time} {level} {message}".into())),
         utc: Some(true),
+        rotate: Some(Rotation::Hourly),
+        max_files: Some(100),
+        max_age: Some(Duration::from_secs(30 * 86_400)),
+        max_total_size: Some(1 << 30),
+        compress: Some(Compression::Zstd),
     }
 }
 
@@ -82,6 +92,8 @@ fn every_key_is_read_from_json() {
         "file": false, "console": true, "console_level": "warn", "console_stream": "stderr", "color": "never",
         "format": "json", "console_format": "millisecond",
         "file_format": "{time} {level} {message}", "utc": true,
+        "rotate": "hourly", "max_files": 100, "max_age": "30d", "max_total_size": "1 GiB",
+        "compress": "zstd",
         "levels": {"app.db": "trace", "hyper::proto": "WARNING"}
     }"#;
     assert_eq!(
@@ -407,4 +419,53 @@ fn later_layers_win_setting_by_setting() {
     );
     assert_eq!(config.levels["a"], LevelFilter::Debug);
     assert_eq!(config.levels["b"], LevelFilter::Info);
+}
+
+#[test]
+fn bad_rotation_retention_and_compression_values_name_the_key_and_the_place() {
+    let toml = |text: &str| Config::from_toml_str(text, "app.toml");
+    for (text, key, reason) in [
+        ("rotate = \"weekly\"", "rotate", "not a rotation"),
+        ("\nmax_age = \"30\"", "max_age", "no unit"),
+        ("max_age = \"a month\"", "max_age", "not an age"),
+        ("max_age = \"3 fortnights\"", "max_age", "unknown unit"),
+        ("max_age = 30", "max_age", "an age such as"),
+        ("max_total_size = \"lots\"", "max_total_size", "not a size"),
+        ("max_total_size = -1", "max_total_size", "negative"),
+        ("max_files = \"ten\"", "max_files", "invalid type"),
+        ("max_files = -3", "max_files", ""),
+        ("compress = \"bzip2\"", "compress", "not a compression"),
+        ("utc = \"yes\"", "utc", "invalid type"),
+    ] {
+        let line = if text.starts_with('\n') {
+            "line 2"
+        } else {
+            "line 1"
+        };
+        assert_invalid(toml(text), "app.toml", Some(key), &[reason, line, "column"]);
+    }
+    assert_invalid(
+        Config::from_json_str("{\n \"compress\": \"lz4\"}", "app.json"),
+        "app.json",
+        Some("compress"),
+        &["not a compression", "line 2"],
+    );
+    assert_invalid(
+        Config::from_json_str("{\"max_age\": \"12 parsecs\"}", "app.json"),
+        "app.json",
+        Some("max_age"),
+        &["unknown unit", "line 1"],
+    );
+}
+
+#[test]
+fn zero_turns_a_retention_limit_off() {
+    let config = Config::from_toml_str(
+        "max_files = 0\nmax_age = \"0d\"\nmax_total_size = 0",
+        "t.toml",
+    )
+    .unwrap();
+    assert_eq!(config.max_files, Some(0));
+    assert_eq!(config.max_age, Some(Duration::ZERO));
+    assert_eq!(config.max_total_size, Some(0));
 }
