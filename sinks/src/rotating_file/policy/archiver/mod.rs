@@ -368,5 +368,7 @@ fn keep_first(slot: &mut Option<Error>, result: Result<(), Error>) {
     }
 }
 
+#[cfg(all(test, unix))]
+mod crash_tests;
 #[cfg(test)]
 mod tests;
