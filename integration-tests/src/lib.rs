@@ -7,6 +7,8 @@
 //! - [`log_line`]: the parts of a standard `YYYY-MM-DD HH:MM:SS.mmm - ...` line;
 //! - [`numbered`]: numbered records of several threads, checked to arrive each once and in
 //!   order;
+//! - [`rolled`]: every file a sink kept for a stem (periods, backups, archives) read back in
+//!   order, and a clock the test moves;
 //! - [`sinks`]: small misbehaving sinks;
 //! - [`trees`]: explicit trees as the tests set them up: a logger at `Info`, and an error
 //!   handler that collects every failure.
@@ -15,5 +17,6 @@ pub mod child;
 pub mod log_dir;
 pub mod log_line;
 pub mod numbered;
+pub mod rolled;
 pub mod sinks;
 pub mod trees;
