@@ -116,3 +116,18 @@ fn a_bad_value_fails_setup_naming_file_key_line_and_column() {
         assert!(text.contains(part), "{text:?} lacks {part:?}");
     }
 }
+
+#[test]
+fn the_readme_configuration_example_is_a_valid_configuration() {
+    let readme = include_str!("../../README.md");
+    let block = readme
+        .split_once("## Configuration file and environment")
+        .and_then(|(_, section)| section.split("```toml\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("a TOML block in the README");
+    let config = logtree::config::Config::from_toml_str(block, "README.md").unwrap();
+    assert_eq!(config.rotate, Some(Rotation::Daily));
+    assert_eq!(config.max_age, Some(Duration::from_secs(30 * 86_400)));
+    assert_eq!(config.max_total_size, Some(1 << 30));
+    assert_eq!(config.compress, Some(Compression::Gzip));
+}
