@@ -6,6 +6,9 @@ use std::time::SystemTime;
 use chrono::{DateTime, Local, NaiveDate};
 use logtree_core::Error;
 
+use super::policy::names::LogName;
+use super::policy::Period;
+
 /// Checks a file stem: refuses one that is empty or that could name a file outside the log
 /// directory (a path separator, `..`).
 ///
@@ -39,7 +42,7 @@ pub(crate) fn local_date(at: SystemTime) -> NaiveDate {
 
 /// `<dir>/<stem>_<YYYY-MM-DD>.log`.
 pub(crate) fn file_path(dir: &Path, stem: &str, date: NaiveDate) -> PathBuf {
-    dir.join(format!("{stem}_{}.log", date.format("%Y-%m-%d")))
+    dir.join(LogName::current(Period { date, hour: None }).render(stem))
 }
 
 /// `<file>.<n>`: backup 1 is the newest.

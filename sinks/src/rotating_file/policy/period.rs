@@ -6,9 +6,12 @@
 //! skips midnight), the period starts at the first wall-clock time that exists after it; where
 //! the clock is set back (a DST overlap), the repeated hour keeps one label and one file.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Local, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
+
+use super::names::LogName;
 
 /// When a rotating file starts a new file besides the size limit: each day, each hour, or
 /// never.
@@ -90,6 +93,12 @@ impl Schedule {
             DateTime::<Local>::from(at).naive_local()
         };
         period_of(self.rotation, wall)
+    }
+
+    /// `<dir>/<stem>_<label>.log`: the file written at `at` (with [`Rotation::Never`], call it
+    /// once, at setup).
+    pub(crate) fn current_path(&self, dir: &Path, stem: &str, at: SystemTime) -> PathBuf {
+        dir.join(LogName::current(self.period(at)).render(stem))
     }
 
     /// The first instant after `now` that belongs to another period: when the writer starts
@@ -275,6 +284,15 @@ mod tests {
             utc: true,
         };
         assert_eq!(never.next_start(now), None);
+        let dir = Path::new("logs");
+        assert_eq!(
+            hourly.current_path(dir, "App", now),
+            dir.join("App_2025-06-28T14.log")
+        );
+        assert_eq!(
+            never.current_path(dir, "App", now),
+            dir.join("App_2025-06-28.log")
+        );
     }
 
     #[test]
