@@ -8,10 +8,10 @@ use crate::BoxError;
 
 /// Printed for `--help` and after a bad argument.
 pub const USAGE: &str = "\
-usage: logtree-bench [--records N] [--only NAME] [--workloads w1,w2,w3,w3-other,w4]
+usage: logtree-bench [--records N] [--only NAME] [--workloads w1,w2,w3,w3-other,w4,latency]
                      [--runs N] [--calls N] [--backups N] [--dir PATH]
 
-  --records N     records per W1/W2 run (default 1000000; W2 logs N/2 per thread)
+  --records N     records per W1/W2/latency run (default 1000000; W2 logs N/2 per thread)
   --only NAME     run only the cases whose name contains NAME (e.g. logtree, flexi)
   --workloads L   comma-separated workloads to run (default: all)
   --runs N        repetitions per case; the median is reported (default 3)
@@ -32,16 +32,19 @@ pub enum Workload {
     W3Other,
     /// One record through `a.b.c.d` to a no-op sink on `a`.
     W4,
+    /// One thread, `records` INFO records into a size-rotating file, each call timed.
+    Latency,
 }
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 5] = [
+    pub const ALL: [Workload; 6] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
         Workload::W3Other,
         Workload::W4,
+        Workload::Latency,
     ];
 
     /// The name on the command line and in the report.
@@ -52,12 +55,13 @@ impl Workload {
             Workload::W3 => "w3",
             Workload::W3Other => "w3-other",
             Workload::W4 => "w4",
+            Workload::Latency => "latency",
         }
     }
 
     /// Whether the workload writes files that the parent then verifies.
     pub fn writes_files(self) -> bool {
-        matches!(self, Workload::W1 | Workload::W2)
+        matches!(self, Workload::W1 | Workload::W2 | Workload::Latency)
     }
 }
 
@@ -80,7 +84,7 @@ impl FromStr for Workload {
 /// Options of the parent: what to run and how often.
 #[derive(Debug, Clone)]
 pub struct ParentOptions {
-    /// Records per W1/W2 run.
+    /// Records per W1/W2/latency run.
     pub records: u64,
     /// Calls per W3 run (W4: a tenth).
     pub calls: u64,
@@ -103,7 +107,7 @@ pub struct ChildOptions {
     pub case: String,
     /// The workload.
     pub workload: Workload,
-    /// Records (W1, W2) or calls (W3, W4).
+    /// Records (W1, W2, latency) or calls (W3, W4).
     pub count: u64,
     /// Rotated files kept beside the live one.
     pub backups: usize,

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 
 use crate::child::RESULT_PREFIX;
 use crate::cli::{ParentOptions, Workload};
+use crate::latency::Percentiles;
 use crate::line::record_number;
 use crate::peers::{self, Case};
 use crate::report;
@@ -23,8 +24,10 @@ pub struct Sample {
     pub elapsed_ns: u128,
     /// Records the library reported as dropped, if it counts them.
     pub reported_dropped: Option<u64>,
-    /// What the parent found in the files (W1, W2).
+    /// What the parent found in the files (W1, W2, latency).
     pub files: Option<FileCheck>,
+    /// Each call's time (latency).
+    pub latency: Option<Percentiles>,
 }
 
 /// What a W1/W2 run left on disk.
@@ -153,7 +156,7 @@ fn run_once(
         .tempdir_in(root)
         .map_err(|err| format!("cannot create a temp dir in {}: {err}", root.display()))?;
     let count = match workload {
-        Workload::W1 | Workload::W2 => options.records,
+        Workload::W1 | Workload::W2 | Workload::Latency => options.records,
         Workload::W3 | Workload::W3Other => options.calls,
         Workload::W4 => (options.calls / 10).max(1),
     };
@@ -181,6 +184,10 @@ fn run_once(
         .and_then(|f| f.parse().ok())
         .ok_or_else(|| format!("bad {RESULT_PREFIX} line {result:?}"))?;
     let reported_dropped = fields.next().and_then(|f| f.parse().ok());
+    let latency = Percentiles::from_fields(fields);
+    if workload == Workload::Latency && latency.is_none() {
+        return Err(format!("no percentiles in {RESULT_PREFIX} line {result:?}").into());
+    }
     let files = if workload.writes_files() {
         Some(check_files(dir.path(), count)?)
     } else {
@@ -191,10 +198,12 @@ fn run_once(
         elapsed_ns,
         reported_dropped,
         files,
+        latency,
     })
 }
 
-/// Reads every file under `dir` and accounts for each record number `0..count`.
+/// Reads every file under `dir` (`.gz` and `.zst` archives decompressed) and accounts for
+/// each record number `0..count`.
 fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
     let mut seen = vec![false; usize::try_from(count)?];
     let mut check = FileCheck::default();
@@ -202,8 +211,7 @@ fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
     for path in files_under(dir)? {
         check.files += 1;
         content.clear();
-        fs::File::open(&path)
-            .and_then(|mut f| f.read_to_end(&mut content))
+        read_decompressed(&path, &mut content)
             .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
         for line in content.split_inclusive(|&b| b == b'\n') {
             check.lines += 1;
@@ -226,6 +234,20 @@ fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
     }
     check.lost = seen.iter().filter(|&&s| !s).count() as u64;
     Ok(check)
+}
+
+/// The content of `path` into `content`, decompressed when its name ends in `.gz` or `.zst`.
+fn read_decompressed(path: &Path, content: &mut Vec<u8>) -> std::io::Result<()> {
+    let file = fs::File::open(path)?;
+    let name = path.to_string_lossy();
+    if name.ends_with(".gz") {
+        flate2::read::MultiGzDecoder::new(file).read_to_end(content)?;
+    } else if name.ends_with(".zst") {
+        zstd::stream::read::Decoder::new(file)?.read_to_end(content)?;
+    } else {
+        std::io::BufReader::new(file).read_to_end(content)?;
+    }
+    Ok(())
 }
 
 fn files_under(dir: &Path) -> Result<Vec<PathBuf>, BoxError> {
@@ -268,11 +290,17 @@ mod tests {
         let backup = [line(3), "garbage\n".to_owned(), line(4)].concat();
         fs::write(dir.path().join("app.log"), live).expect("write");
         fs::write(sub.join("app.1.log"), backup + "2025-06-27 14:25").expect("write");
+        // Records 5 and 6 in archives, read decompressed.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, line(5).as_bytes()).expect("gzip");
+        fs::write(dir.path().join("app.log.2.gz"), gz.finish().expect("gzip")).expect("write");
+        let zst = zstd::encode_all(line(6).as_bytes(), 1).expect("zstd");
+        fs::write(dir.path().join("app.log.3.zst"), zst).expect("write");
 
-        let check = check_files(dir.path(), 5).expect("check");
-        assert_eq!(check.files, 2);
-        assert_eq!(check.lines, 7);
-        assert_eq!(check.lost, 1);
+        let check = check_files(dir.path(), 8).expect("check");
+        assert_eq!(check.files, 4);
+        assert_eq!(check.lines, 9);
+        assert_eq!(check.lost, 2);
         assert_eq!(check.duplicated, 1);
         assert_eq!(check.malformed, 2);
         assert_eq!(check.first_malformed.as_deref(), Some("garbage\n"));
@@ -284,6 +312,7 @@ mod tests {
             count: 10,
             elapsed_ns: 1,
             reported_dropped,
+            latency: None,
             files: Some(FileCheck {
                 lost,
                 duplicated,
