@@ -65,11 +65,16 @@ impl Archiver {
     /// [`Error::Compress`], or [`Error::OpenFile`] for the lock file.
     pub(crate) fn run(&self, current: &Path, now: SystemTime) -> Result<(), Error> {
         let _serial = self.serial.lock().unwrap_or_else(PoisonError::into_inner);
-        let _lock = self.lock_across_processes()?;
         let current = current
             .file_name()
             .and_then(|n| n.to_str())
             .and_then(|n| LogName::parse(&self.stem, n));
+        // Most runs of a sink without retention or compression find nothing to do: they take
+        // no lock (and leave no lock file behind).
+        if !self.has_work(&self.scan()?, current.map(|c| c.period)) {
+            return Ok(());
+        }
+        let _lock = self.lock_across_processes()?;
         let mut first = None;
         let mut names = self.scan()?;
         self.clean(&mut names, &mut first);
@@ -82,6 +87,27 @@ impl Archiver {
             keep_first(&mut first, self.apply_retention(current, now));
         }
         first.map_or(Ok(()), Err)
+    }
+
+    /// Whether a run over `names` would change anything (or must look at sizes and ages).
+    fn has_work(&self, names: &BTreeSet<LogName>, current: Option<Period>) -> bool {
+        let compressing = self.policies.compression.form().is_some();
+        let surplus = |index: u32| self.backup_count > 0 && index > self.backup_count;
+        self.policies.retention.is_on()
+            || names.iter().any(|name| match name.kind {
+                Kind::Partial { .. } | Kind::Staged { .. } => true,
+                Kind::File {
+                    index,
+                    form: Form::Plain,
+                } => {
+                    let finished = index > 0 || current.is_some_and(|c| name.period < c);
+                    let doubled = ARCHIVES
+                        .into_iter()
+                        .any(|form| names.contains(&LogName::file(name.period, index, form)));
+                    surplus(index) || (compressing && finished) || doubled
+                }
+                Kind::File { index, .. } => surplus(index),
+            })
     }
 
     fn path(&self, name: &LogName) -> PathBuf {

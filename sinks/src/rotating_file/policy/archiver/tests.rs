@@ -425,3 +425,32 @@ fn a_failing_step_is_reported_and_later_staged_files_wait() {
         ])
     );
 }
+
+#[test]
+fn a_run_with_nothing_to_do_takes_no_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, TODAY, "current");
+    write(d, &format!("{TODAY}.1"), "b1");
+    let lock = d.join(".App.archiver.lock");
+    archiver(d, 5, Policies::default())
+        .run(&d.join(TODAY), now())
+        .unwrap();
+    assert!(
+        !lock.exists(),
+        "nothing staged, no retention, no compression"
+    );
+    write(d, &format!("{TODAY}.roll-1"), "new");
+    archiver(d, 5, Policies::default())
+        .run(&d.join(TODAY), now())
+        .unwrap();
+    assert!(lock.exists());
+    assert_eq!(
+        contents(d),
+        expect(&[
+            (TODAY, "current"),
+            ("App_2025-06-28.log.1", "new"),
+            ("App_2025-06-28.log.2", "b1"),
+        ])
+    );
+}
