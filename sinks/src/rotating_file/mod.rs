@@ -36,8 +36,15 @@ pub use policy::{Compression, Rotation};
 use crate::line_buffer::LineBuffer;
 use writer::Writer;
 
-/// Writes records to `<dir>/<stem>_<YYYY-MM-DD>.log` (the local date of setup) and rolls it
-/// over into `<file>.1` (newest) … `<file>.<backup_count>` by size.
+/// Writes records to `<dir>/<stem>_<YYYY-MM-DD>.log` (the current day's, or
+/// `…_<YYYY-MM-DD>T<HH>.log` the hour's, per the [`Rotation`]) and rolls it over into
+/// `<file>.1` (newest) … `<file>.<backup_count>` by size.
+///
+/// Files of past periods and backups are kept, compressed ([`Compression`]) and deleted by
+/// the retention limits ([`max_files`](RotatingFileSinkBuilder::max_files),
+/// [`max_age`](RotatingFileSinkBuilder::max_age),
+/// [`max_total_size`](RotatingFileSinkBuilder::max_total_size)) in the background; only names
+/// the sink makes are ever touched.
 ///
 /// Semantics (DESIGN.md, "Rotating file sink"):
 /// - Before writing a record that would take the file past `max_bytes`, the sink rolls over,

@@ -3,9 +3,20 @@
 //! compression, the caller's staging of a roll-over ([`Stager`]) and the background pass that
 //! finishes it ([`Archiver`]).
 //!
-//! A roll-over, in the design these serve: the caller renames the current file to a staged
-//! name ([`Stager::stage`]) and opens a new one; the writer's background thread then calls
-//! [`Archiver::run`], which turns staged files into backups, compresses and deletes.
+//! How the writer uses them:
+//! - at setup: the file is [`Schedule::current_path`]`(dir, stem, now)`, the next period
+//!   starts at [`Schedule::next_start`]`(now)` (`None`: never); it makes a [`Stager`] and an
+//!   [`Archiver`], and has the background thread call [`Archiver::run`] once (it finishes or
+//!   cleans what a crash left, and applies retention);
+//! - a size roll-over: [`Stager::stage`]`(current)` renames the file away (nothing else
+//!   happens in the caller), a new file is opened at the same path, and the background thread
+//!   calls [`Archiver::run`]`(current, now)`;
+//! - a new period: the new period's file is opened (the old one keeps its name) and the
+//!   background thread calls [`Archiver::run`] with the new file: it compresses the old
+//!   period's file and applies retention.
+//!
+//! `run` is serialized with itself (and across processes, on unix) and idempotent: calls may
+//! be merged, and any call finishes what earlier ones left.
 
 mod archiver;
 mod compress;
