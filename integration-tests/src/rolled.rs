@@ -57,15 +57,18 @@ pub struct Kept {
     pub label: String,
     /// 0 for the period's file, `n` for backup `n`.
     pub index: u32,
+    /// The number of a staged roll-over (`….log.roll-<n>`): newer than the backups, older
+    /// than the period's file.
+    pub staged: Option<u64>,
     /// `""`, `".gz"` or `".zst"`.
     pub archive: &'static str,
     /// The file.
     pub path: PathBuf,
 }
 
-/// The finished files of `stem` in `dir` (no staged roll-overs, no partial archives), in the
-/// order their records were written: by period, then the highest backup first, the period's
-/// file last. Other names are left out.
+/// The files of `stem` in `dir` that hold records (partial archives left out), in the order
+/// their records were written: by period, then the highest backup first, then staged
+/// roll-overs by number, the period's file last. Other names are left out.
 pub fn kept_files(dir: &Path, stem: &str) -> Vec<Kept> {
     let prefix = format!("{stem}_");
     let mut kept: Vec<Kept> = std::fs::read_dir(dir)
@@ -82,21 +85,30 @@ pub fn kept_files(dir: &Path, stem: &str) -> Vec<Kept> {
             } else {
                 (rest, "")
             };
-            let index = match rest {
-                "" => 0,
+            let staged = match rest.strip_prefix(".roll-") {
+                Some(seq) if archive.is_empty() => Some(seq.parse().ok()?),
+                Some(_) => return None,
+                None => None,
+            };
+            let index = match (rest, staged) {
+                (_, Some(_)) | ("", None) => 0,
                 _ => rest.strip_prefix('.')?.parse().ok()?,
             };
             Some(Kept {
                 label: label.to_owned(),
                 index,
+                staged,
                 archive,
                 path,
             })
         })
         .collect();
-    kept.sort_by(|a, b| {
-        (&a.label, std::cmp::Reverse(a.index)).cmp(&(&b.label, std::cmp::Reverse(b.index)))
-    });
+    let order = |k: &Kept| match (k.staged, k.index) {
+        (Some(seq), _) => (1, seq),
+        (None, 0) => (2, 0),
+        (None, index) => (0, u64::MAX - u64::from(index)),
+    };
+    kept.sort_by(|a, b| (&a.label, order(a)).cmp(&(&b.label, order(b))));
     kept
 }
 
@@ -157,5 +169,41 @@ pub fn wait_settled(dir: &Path, stem: &str, compressed: bool) {
             "the background work is not done: {busy:?}"
         );
         std::thread::sleep(Duration::from_millis(10)); // polling a deadline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_files_come_in_the_order_their_records_were_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = [
+            "App_2025-06-28.log.10.gz",
+            "App_2025-06-28.log.9",
+            "App_2025-06-28.log.1.zst",
+            "App_2025-06-28.log.roll-7",
+            "App_2025-06-28.log.roll-12",
+            "App_2025-06-28.log",
+            "App_2025-06-28T03.log.2",
+            "App_2025-06-28T03.log",
+            "App_2025-06-29.log",
+        ];
+        for name in names.iter().rev() {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        for other in [
+            "App_2025-06-28.log.1.gz.tmp",
+            "Other_2025-06-28.log",
+            "notes",
+        ] {
+            std::fs::write(dir.path().join(other), "").unwrap();
+        }
+        let kept: Vec<String> = kept_files(dir.path(), "App")
+            .into_iter()
+            .map(|k| k.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(kept, names);
     }
 }
