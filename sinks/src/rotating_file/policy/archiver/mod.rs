@@ -299,7 +299,8 @@ impl Archiver {
             let Ok(meta) = fs::symlink_metadata(self.path(&name)) else {
                 continue; // gone meanwhile
             };
-            let protected = current.is_some_and(|c| {
+            // Without a current file of the sink's naming, every period's file is kept.
+            let protected = current.map_or(index == 0, |c| {
                 c == name || (index == 0 && name.period >= c.period) || name.period > c.period
             });
             entries.push(Entry {

@@ -454,3 +454,26 @@ fn a_run_with_nothing_to_do_takes_no_lock() {
         ])
     );
 }
+
+#[test]
+fn a_current_path_not_of_the_sinks_naming_protects_every_periods_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "App_2025-06-27.log", "a");
+    write(d, "App_2025-06-27.log.1", "b");
+    write(d, TODAY, "c");
+    let policies = Policies {
+        retention: Retention {
+            max_files: 1,
+            ..Retention::default()
+        },
+        ..Policies::default()
+    };
+    archiver(d, 5, policies)
+        .run(&d.join("something-else.log"), now())
+        .unwrap();
+    assert_eq!(
+        contents(d),
+        expect(&[("App_2025-06-27.log", "a"), (TODAY, "c")])
+    );
+}
