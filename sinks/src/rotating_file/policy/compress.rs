@@ -54,17 +54,52 @@ pub(crate) fn compress_file(
     archive: &Path,
     form: Form,
 ) -> io::Result<()> {
-    let source = open_no_follow(plain)?;
-    let meta = source.metadata()?;
+    let (source, meta) = open_regular(plain)?;
+    let out = create_no_follow(partial, &meta)?;
+    let out = encode(BufReader::with_capacity(256 * 1024, source), out, form)?;
+    install(out, &meta, plain, partial, archive)
+}
+
+/// Appends `plain`'s content to `archive` as a member (gzip) or frame (zstd) of its own, the
+/// same way: the archive's bytes and the new member into `partial`, durable, renamed over
+/// `archive`, then `plain` removed. For a period's file written again after it was
+/// compressed (the clock set back): its records follow the archived ones.
+pub(crate) fn append_to_archive(
+    plain: &Path,
+    partial: &Path,
+    archive: &Path,
+    form: Form,
+) -> io::Result<()> {
+    let (source, meta) = open_regular(plain)?;
+    let (mut old, old_meta) = open_regular(archive)?;
+    let mut out = create_no_follow(partial, &old_meta)?;
+    io::copy(&mut old, &mut out)?;
+    let out = encode(BufReader::with_capacity(256 * 1024, source), out, form)?;
+    install(out, &meta, plain, partial, archive)
+}
+
+fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
+    let file = open_no_follow(path)?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
     }
-    let out = create_no_follow(partial, &meta)?;
-    let out = encode(BufReader::with_capacity(256 * 1024, source), out, form)?;
-    if let Ok(modified) = meta.modified() {
+    Ok((file, meta))
+}
+
+/// The end of both: `out` (the partial archive) takes `plain`'s modification time, is made
+/// durable and renamed to `archive`; then `plain` goes.
+fn install(
+    out: File,
+    plain_meta: &fs::Metadata,
+    plain: &Path,
+    partial: &Path,
+    archive: &Path,
+) -> io::Result<()> {
+    if let Ok(modified) = plain_meta.modified() {
         out.set_modified(modified)?;
     }
     out.sync_all()?;
@@ -83,11 +118,23 @@ pub(crate) fn read_decompressed(path: &Path, form: Form) -> io::Result<Vec<u8>> 
     Ok(text)
 }
 
-/// Whether the archive `archive` holds exactly the content of `plain`: then `plain` is a
-/// leftover of a crash between the rename and the removal.
-pub(crate) fn same_content(plain: &Path, archive: &Path, form: Form) -> io::Result<bool> {
-    let mut left = BufReader::new(open_no_follow(plain)?);
-    let mut right = BufReader::new(decoder(open_no_follow(archive)?, form)?);
+/// Whether the decompressed content of `archive` ends with the content of `plain` (or is
+/// it): then `plain` is a leftover of a crash between the rename and the removal of
+/// [`compress_file`] or [`append_to_archive`]. Two passes over the archive, no more memory
+/// than a buffer.
+pub(crate) fn archive_ends_with(plain: &Path, archive: &Path, form: Form) -> io::Result<bool> {
+    let (plain, meta) = open_regular(plain)?;
+    let total = io::copy(
+        &mut decoder(open_no_follow(archive)?, form)?,
+        &mut io::sink(),
+    )?;
+    let Some(skip) = total.checked_sub(meta.len()) else {
+        return Ok(false);
+    };
+    let mut archived = decoder(open_no_follow(archive)?, form)?;
+    io::copy(&mut (&mut archived).take(skip), &mut io::sink())?;
+    let mut left = BufReader::new(plain);
+    let mut right = BufReader::new(archived);
     let (mut a, mut b) = (vec![0; 64 * 1024], vec![0; 64 * 1024]);
     loop {
         let n = left.read(&mut a)?;
@@ -211,22 +258,33 @@ mod tests {
     }
 
     #[test]
-    fn same_content_tells_a_leftover_from_a_different_file() {
+    fn a_leftover_is_told_from_a_file_written_again_and_that_one_is_appended() {
         for form in [Form::Gzip, Form::Zstd] {
             let dir = tempfile::tempdir().unwrap();
             let plain = dir.path().join("a");
             let archive = dir.path().join("a.z");
+            let partial = dir.path().join("t");
             fs::write(&plain, sample()).unwrap();
             let copy = dir.path().join("copy");
             fs::copy(&plain, &copy).unwrap();
-            compress_file(&copy, &dir.path().join("t"), &archive, form).unwrap();
-            assert!(same_content(&plain, &archive, form).unwrap());
+            compress_file(&copy, &partial, &archive, form).unwrap();
+            assert!(archive_ends_with(&plain, &archive, form).unwrap());
+            fs::write(&plain, b"").unwrap();
+            assert!(archive_ends_with(&plain, &archive, form).unwrap());
             let mut longer = sample();
             longer.extend_from_slice(b"one more line\n");
             fs::write(&plain, &longer).unwrap();
-            assert!(!same_content(&plain, &archive, form).unwrap());
-            fs::write(&plain, &sample()[..100]).unwrap();
-            assert!(!same_content(&plain, &archive, form).unwrap());
+            assert!(!archive_ends_with(&plain, &archive, form).unwrap());
+            fs::write(&plain, b"written again\n").unwrap();
+            assert!(!archive_ends_with(&plain, &archive, form).unwrap());
+            // Appended: the old records, then the new; the plain file is then a leftover.
+            fs::copy(&plain, &copy).unwrap();
+            append_to_archive(&copy, &partial, &archive, form).unwrap();
+            assert!(!copy.exists() && !partial.exists());
+            let mut both = sample();
+            both.extend_from_slice(b"written again\n");
+            assert_eq!(read_decompressed(&archive, form).unwrap(), both);
+            assert!(archive_ends_with(&plain, &archive, form).unwrap());
         }
     }
 

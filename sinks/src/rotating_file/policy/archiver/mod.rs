@@ -13,7 +13,7 @@ use std::time::SystemTime;
 
 use logtree_core::Error;
 
-use super::compress::{compress_file, same_content};
+use super::compress::{append_to_archive, archive_ends_with, compress_file};
 use super::names::{Form, Kind, LogName};
 use super::period::Period;
 use super::retention::Entry;
@@ -46,8 +46,9 @@ impl Archiver {
     }
 
     /// One pass, `current` being the file written now and `now` the writer's clock:
-    /// 1. removes partial archives; removes a plain file whose archive holds the same content
-    ///    (a crash between the rename and the removal);
+    /// 1. removes partial archives; removes a plain file whose archive ends with its content
+    ///    (a crash between the rename and the removal), or appends it to the archive (a
+    ///    period's file written again after it was compressed), unless it is current;
     /// 2. finishes every staged roll-over, period by period in the order of their numbers:
     ///    backups `.1`, `.2`, … (plain or compressed) shift up to the first free number, the
     ///    oldest removed when they reach `backup_count`, and the staged file becomes `.1`;
@@ -77,7 +78,7 @@ impl Archiver {
         let _lock = self.lock_across_processes()?;
         let mut first = None;
         let mut names = self.scan()?;
-        self.clean(&mut names, &mut first);
+        self.clean(&mut names, current.map(|c| c.period), &mut first);
         self.finish_staged(&mut names, &mut first);
         self.remove_surplus(&mut names, &mut first);
         if let Some(form) = self.policies.compression.form() {
@@ -92,21 +93,16 @@ impl Archiver {
     /// Whether a run over `names` would change anything (or must look at sizes and ages).
     fn has_work(&self, names: &BTreeSet<LogName>, current: Option<Period>) -> bool {
         let compressing = self.policies.compression.form().is_some();
-        let surplus = |index: u32| self.backup_count > 0 && index > self.backup_count;
         self.policies.retention.is_on()
             || names.iter().any(|name| match name.kind {
                 Kind::Partial { .. } | Kind::Staged { .. } => true,
-                Kind::File {
-                    index,
-                    form: Form::Plain,
-                } => {
-                    let finished = index > 0 || current.is_some_and(|c| name.period < c);
-                    let doubled = ARCHIVES
-                        .into_iter()
-                        .any(|form| names.contains(&LogName::file(name.period, index, form)));
-                    surplus(index) || (compressing && finished) || doubled
+                Kind::File { index, .. } if self.backup_count > 0 && index > self.backup_count => {
+                    true
                 }
-                Kind::File { index, .. } => surplus(index),
+                Kind::File { .. } => {
+                    finished(name, current)
+                        && (compressing || archive_beside(names, *name).is_some())
+                }
             })
     }
 
@@ -137,7 +133,17 @@ impl Archiver {
         Ok(names)
     }
 
-    fn clean(&self, names: &mut BTreeSet<LogName>, first: &mut Option<Error>) {
+    /// Removes partial archives, and resolves a plain file beside an archive of the same name
+    /// (unless it is the current file, or a newer one): the archive already ends with its
+    /// content (a crash between the rename and the removal), so it goes; or it was written
+    /// again after it was compressed (the clock set back), so its content is appended to the
+    /// archive.
+    fn clean(
+        &self,
+        names: &mut BTreeSet<LogName>,
+        current: Option<Period>,
+        first: &mut Option<Error>,
+    ) {
         let partial: Vec<LogName> = names
             .iter()
             .filter(|n| matches!(n.kind, Kind::Partial { .. }))
@@ -148,29 +154,45 @@ impl Archiver {
         }
         let doubled: Vec<(LogName, LogName)> = names
             .iter()
-            .filter_map(|&plain| {
-                let Kind::File {
-                    index,
-                    form: Form::Plain,
-                } = plain.kind
-                else {
-                    return None;
-                };
-                ARCHIVES
-                    .into_iter()
-                    .map(|form| LogName::file(plain.period, index, form))
-                    .find(|archive| names.contains(archive))
-                    .map(|archive| (plain, archive))
-            })
+            .filter(|plain| finished(plain, current))
+            .filter_map(|&plain| Some((plain, archive_beside(names, plain)?)))
             .collect();
         for (plain, archive) in doubled {
-            let Kind::File { form, .. } = archive.kind else {
+            let Kind::File { index, form } = archive.kind else {
                 continue;
             };
-            // Different content (a period's file written again after it was compressed, the
-            // clock set back) keeps both: nothing is deleted that has no copy.
-            if same_content(&self.path(&plain), &self.path(&archive), form).unwrap_or(false) {
-                keep_first(first, self.remove(names, plain));
+            let (plain_path, archive_path) = (self.path(&plain), self.path(&archive));
+            match archive_ends_with(&plain_path, &archive_path, form) {
+                Ok(true) => keep_first(first, self.remove(names, plain)),
+                Ok(false) => {
+                    let partial = self.path(&LogName {
+                        period: plain.period,
+                        kind: Kind::Partial { index, form },
+                    });
+                    match append_to_archive(&plain_path, &partial, &archive_path, form) {
+                        Ok(()) => {
+                            names.remove(&plain);
+                        }
+                        Err(source) => {
+                            let _ = fs::remove_file(&partial);
+                            keep_first(
+                                first,
+                                Err(Error::Compress {
+                                    path: plain_path,
+                                    source,
+                                }),
+                            );
+                        }
+                    }
+                }
+                // An archive that cannot be read keeps the plain file beside it.
+                Err(source) => keep_first(
+                    first,
+                    Err(Error::Compress {
+                        path: archive_path,
+                        source,
+                    }),
+                ),
             }
         }
     }
@@ -250,25 +272,13 @@ impl Archiver {
     ) {
         let plain: Vec<LogName> = names
             .iter()
-            .filter(|n| match n.kind {
-                Kind::File {
-                    index,
-                    form: Form::Plain,
-                } => index > 0 || current.is_some_and(|c| n.period < c),
-                _ => false,
-            })
+            .filter(|n| finished(n, current) && archive_beside(names, **n).is_none())
             .copied()
             .collect();
         for name in plain {
             let Kind::File { index, .. } = name.kind else {
                 continue;
             };
-            let has_archive = ARCHIVES
-                .into_iter()
-                .any(|form| names.contains(&LogName::file(name.period, index, form)));
-            if has_archive {
-                continue; // kept beside it by `clean`: different content
-            }
             let archive = LogName::file(name.period, index, to);
             let partial = LogName {
                 period: name.period,
@@ -341,6 +351,29 @@ impl Archiver {
         names.insert(to);
         Ok(())
     }
+}
+
+/// Whether `name` is a plain file that is done with: a backup, or the file of a period before
+/// the current one (none when the current one is not known).
+fn finished(name: &LogName, current: Option<Period>) -> bool {
+    match name.kind {
+        Kind::File {
+            index,
+            form: Form::Plain,
+        } => index > 0 || current.is_some_and(|c| name.period < c),
+        _ => false,
+    }
+}
+
+/// The archive of the same period and number as the plain file `plain`, if there is one.
+fn archive_beside(names: &BTreeSet<LogName>, plain: LogName) -> Option<LogName> {
+    let Kind::File { index, .. } = plain.kind else {
+        return None;
+    };
+    ARCHIVES
+        .into_iter()
+        .map(|form| LogName::file(plain.period, index, form))
+        .find(|archive| names.contains(archive))
 }
 
 /// Removes the file (a symbolic link itself, never its target); one already gone is fine.

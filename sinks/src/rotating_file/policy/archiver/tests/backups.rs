@@ -132,25 +132,65 @@ fn leftovers_of_a_crash_are_finished_or_cleaned() {
     };
     let a = archiver(d, 5, policies);
     // A complete archive of `.1` whose plain file was not yet removed, a partial archive of
-    // `.2`, and a period file written again after its archive was made.
-    write(d, &format!("{TODAY}.1"), "one");
-    write(d, &format!("{TODAY}.2"), "two");
+    // `.2`, and a past period's file written again after its archive was made.
+    write(d, &format!("{TODAY}.1"), "one\n");
+    write(d, &format!("{TODAY}.2"), "two\n");
     a.run(&d.join(TODAY), now()).unwrap();
-    write(d, &format!("{TODAY}.1"), "one");
+    write(d, &format!("{TODAY}.1"), "one\n");
     write(d, &format!("{TODAY}.2.gz.tmp"), "half an arch");
-    write(d, "App_2025-06-01.log", "old");
+    write(d, "App_2025-06-01.log", "old\n");
     write(d, "App_2025-06-01.log.gz.tmp", "half");
     a.run(&d.join(TODAY), now()).unwrap();
-    write(d, "App_2025-06-01.log", "written again");
+    let compressed = expect(&[
+        ("App_2025-06-28.log.1.gz", "one\n"),
+        ("App_2025-06-28.log.2.gz", "two\n"),
+        ("App_2025-06-01.log.gz", "old\n"),
+    ]);
+    assert_eq!(contents(d), compressed);
+    write(d, "App_2025-06-01.log", "written again\n");
+    a.run(&d.join(TODAY), now()).unwrap();
+    let appended = expect(&[
+        ("App_2025-06-28.log.1.gz", "one\n"),
+        ("App_2025-06-28.log.2.gz", "two\n"),
+        ("App_2025-06-01.log.gz", "old\nwritten again\n"),
+    ]);
+    assert_eq!(contents(d), appended);
+    // A crash after the appended archive was renamed into place, before the plain file
+    // went: the next run removes the plain file, without appending it twice.
+    write(d, "App_2025-06-01.log", "written again\n");
+    a.run(&d.join(TODAY), now()).unwrap();
+    assert_eq!(contents(d), appended);
+}
+
+#[test]
+fn the_current_file_beside_an_archive_of_its_name_is_left_alone() {
+    // The clock was set back to a period whose file was compressed: the writer writes that
+    // name again. It is the current file: neither compressed, appended nor removed.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let policies = Policies {
+        compression: Compression::Zstd,
+        ..Policies::default()
+    };
+    fs::write(
+        d.join("App_2025-06-01.log.zst"),
+        zstd::encode_all(&b"before\n"[..], 1).unwrap(),
+    )
+    .unwrap();
+    write(d, "App_2025-06-01.log", "after\n");
+    let a = archiver(d, 5, policies);
+    a.run(&d.join("App_2025-06-01.log"), now()).unwrap();
+    let both = expect(&[
+        ("App_2025-06-01.log.zst", "before\n"),
+        ("App_2025-06-01.log", "after\n"),
+    ]);
+    assert_eq!(contents(d), both);
+    assert!(!d.join(".App.archiver.lock").exists(), "no work, no lock");
+    // Once the writer moved on, the file's records follow the archived ones.
     a.run(&d.join(TODAY), now()).unwrap();
     assert_eq!(
         contents(d),
-        expect(&[
-            ("App_2025-06-28.log.1.gz", "one"),
-            ("App_2025-06-28.log.2.gz", "two"),
-            ("App_2025-06-01.log.gz", "old"),
-            ("App_2025-06-01.log", "written again"),
-        ])
+        expect(&[("App_2025-06-01.log.zst", "before\nafter\n")])
     );
 }
 
