@@ -3,12 +3,14 @@
 use std::time::Instant;
 
 use crate::cli::{ChildOptions, Workload};
+use crate::latency::Percentiles;
 use crate::peers::{self, Api, Setup};
 use crate::workload::{self, ViaBaseline, ViaLog, ViaTracing};
 use crate::BoxError;
 
-/// The child's last line on stdout starts with this, then the elapsed nanoseconds and the
-/// records the library reported as dropped (`-` when it does not count them).
+/// The child's last line on stdout starts with this, then the elapsed nanoseconds, the
+/// records the library reported as dropped (`-` when it does not count them) and, for the
+/// latency workload, the per-call percentiles ([`Percentiles::to_fields`]).
 pub const RESULT_PREFIX: &str = "RESULT";
 
 /// Installs the case, runs the workload, waits for the last byte, prints [`RESULT_PREFIX`].
@@ -31,6 +33,7 @@ pub fn run(options: &ChildOptions) -> Result<(), BoxError> {
         (case.install)(&setup).map_err(|err| format!("cannot set up {}: {err}", case.name))?;
     let count = options.count;
 
+    let mut latency = None;
     let (elapsed, finished) = match options.workload {
         Workload::W1 | Workload::W2 | Workload::Syslog => {
             let threads = if options.workload == Workload::W2 {
@@ -69,6 +72,19 @@ pub fn run(options: &ChildOptions) -> Result<(), BoxError> {
             let elapsed = start.elapsed();
             (elapsed, installed.finish()?)
         }
+        Workload::Latency => {
+            let calls: fn(u64) -> Vec<u64> = match case.api {
+                Api::Log => workload::timed_calls::<ViaLog>,
+                Api::Tracing => workload::timed_calls::<ViaTracing>,
+                Api::Baseline => workload::timed_calls::<ViaBaseline>,
+            };
+            let start = Instant::now();
+            let mut times = calls(count);
+            let finished = installed.finish()?;
+            let elapsed = start.elapsed();
+            latency = Percentiles::of(&mut times);
+            (elapsed, finished)
+        }
         Workload::W4 => {
             workload::hierarchy(1_000);
             let start = Instant::now();
@@ -80,6 +96,7 @@ pub fn run(options: &ChildOptions) -> Result<(), BoxError> {
     let dropped = finished
         .dropped
         .map_or_else(|| "-".to_owned(), |d| d.to_string());
-    println!("{RESULT_PREFIX} {} {dropped}", elapsed.as_nanos());
+    let latency = latency.map_or_else(String::new, |p| format!(" {}", p.to_fields()));
+    println!("{RESULT_PREFIX} {} {dropped}{latency}", elapsed.as_nanos());
     Ok(())
 }

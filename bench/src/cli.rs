@@ -8,10 +8,10 @@ use crate::BoxError;
 
 /// Printed for `--help` and after a bad argument.
 pub const USAGE: &str = "\
-usage: logtree-bench [--records N] [--only NAME] [--workloads w1,w2,w3,w3-other,w4]
+usage: logtree-bench [--records N] [--only NAME] [--workloads w1,w2,w3,w3-other,w4,latency]
                      [--runs N] [--calls N] [--backups N] [--dir PATH]
 
-  --records N     records per W1/W2 run (default 1000000; W2 logs N/2 per thread)
+  --records N     records per W1/W2/latency run (default 1000000; W2 logs N/2 per thread)
   --only NAME     run only the cases whose name contains NAME (e.g. logtree, flexi)
   --workloads L   comma-separated workloads to run (default: all but syslog); syslog is
                   opt-in: records over TCP to a local rsyslogd the runner starts
@@ -36,16 +36,19 @@ pub enum Workload {
     /// One thread, `records` INFO records over TCP to a local rsyslog (opt-in: not in
     /// [`Workload::ALL`], as it needs `rsyslogd`).
     Syslog,
+    /// One thread, `records` INFO records into a size-rotating file, each call timed.
+    Latency,
 }
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 5] = [
+    pub const ALL: [Workload; 6] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
         Workload::W3Other,
         Workload::W4,
+        Workload::Latency,
     ];
 
     /// The name on the command line and in the report.
@@ -57,12 +60,14 @@ impl Workload {
             Workload::W3Other => "w3-other",
             Workload::W4 => "w4",
             Workload::Syslog => "syslog",
+            Workload::Latency => "latency",
         }
     }
 
     /// Whether the workload writes files that the parent then verifies.
     pub fn writes_files(self) -> bool {
         matches!(self, Workload::W1 | Workload::W2 | Workload::Syslog)
+        matches!(self, Workload::W1 | Workload::W2 | Workload::Latency)
     }
 }
 
@@ -86,7 +91,7 @@ impl FromStr for Workload {
 /// Options of the parent: what to run and how often.
 #[derive(Debug, Clone)]
 pub struct ParentOptions {
-    /// Records per W1/W2 run.
+    /// Records per W1/W2/latency run.
     pub records: u64,
     /// Calls per W3 run (W4: a tenth).
     pub calls: u64,
@@ -109,7 +114,7 @@ pub struct ChildOptions {
     pub case: String,
     /// The workload.
     pub workload: Workload,
-    /// Records (W1, W2) or calls (W3, W4).
+    /// Records (W1, W2, latency) or calls (W3, W4).
     pub count: u64,
     /// Rotated files kept beside the live one.
     pub backups: usize,

@@ -17,12 +17,15 @@
 //! - W4: one record through a 4-level hierarchy (`a.b.c.d`, sink on `a`) to a no-op sink.
 //! - Syslog (opt-in, `--workloads syslog`): W1's records over TCP to a local `rsyslogd` the
 //!   runner starts, logtree's `SyslogSink` beside fern's syslog output.
+//! - latency: `--records` INFO records from one thread into the rotating file, each call timed:
+//!   p50, p99, p99.9, p99.99 and max, with compression off and (where the library can) gzip.
 //!
 //! Each peer lives in its own module under [`peers`] and is described by one [`peers::Case`];
 //! every case runs the same workload code in [`workload`].
 
 mod child;
 mod cli;
+mod latency;
 mod line;
 mod peers;
 mod report;

@@ -2,6 +2,7 @@
 //! and every lost, duplicated or malformed line in plain sight.
 
 use crate::cli::{ParentOptions, Workload};
+use crate::latency::Percentiles;
 use crate::peers::{Case, Class, Kind};
 use crate::runner::{Outcome, Sample};
 
@@ -38,6 +39,9 @@ pub fn print(
         .any(|r| matches!(r.0, Workload::W3 | Workload::W3Other))
     {
         disabled_table(&rows);
+    }
+    if rows.iter().any(|r| r.0 == Workload::Latency) {
+        latency_table(options, &rows);
     }
     if rows.iter().any(|r| r.0 == Workload::W4) {
         println!("### W4: one record through `a::b::c::d` to a no-op sink on `a`\n");
@@ -213,6 +217,64 @@ fn disabled_table(rows: &[Row<'_>]) {
             "| {name} | {} | {} |",
             find(Workload::W3),
             find(Workload::W3Other)
+        );
+    }
+    println!();
+}
+
+/// A time in nanoseconds, shown in the unit that keeps it short.
+fn fmt_latency(ns: u64) -> String {
+    match ns {
+        0..=9_999 => format!("{ns} ns"),
+        10_000..=9_999_999 => format!("{:.1} us", ns as f64 / 1e3),
+        _ => format!("{:.2} ms", ns as f64 / 1e6),
+    }
+}
+
+fn latency_table(options: &ParentOptions, rows: &[Row<'_>]) {
+    println!(
+        "### Latency: each call's time, 1 thread, {} calls, {} MiB files with {} backups \
+         (median of each figure over the runs; the timer's ~20-40 ns included)\n",
+        options.records,
+        crate::line::MAX_BYTES >> 20,
+        options.backups
+    );
+    println!(
+        "| case | class | p50 | p99 | p99.9 | p99.99 | max | lost | duplicated | malformed | \
+         files |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for (_, case, outcome) in rows.iter().filter(|r| r.0 == Workload::Latency) {
+        let samples = match outcome {
+            Ok(samples) if !samples.is_empty() => samples,
+            _ => {
+                println!(
+                    "| {} | {} | {} |",
+                    case.name,
+                    case.class.name(),
+                    cell(outcome, ns_per)
+                );
+                continue;
+            }
+        };
+        let runs: Vec<Percentiles> = samples.iter().filter_map(|s| s.latency).collect();
+        let figures = Percentiles::median(&runs).map_or_else(
+            || "- | - | - | - | -".to_owned(),
+            |p| {
+                [p.p50, p.p99, p.p999, p.p9999, p.max]
+                    .map(fmt_latency)
+                    .join(" | ")
+            },
+        );
+        let check =
+            |f: fn(&crate::runner::FileCheck) -> u64| per_run(samples, |s| s.files.as_ref().map(f));
+        println!(
+            "| {} | {} | {figures} | {} | {} | {} | {} |",
+            case.name,
+            case.class.name(),
+            check(|c| c.lost),
+            check(|c| c.duplicated),
+            check(|c| c.malformed),
+            per_run(samples, |s| s.files.as_ref().map(|c| c.files as u64)),
         );
     }
     println!();

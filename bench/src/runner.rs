@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 
 use crate::child::RESULT_PREFIX;
 use crate::cli::{ParentOptions, Workload};
+use crate::latency::Percentiles;
 use crate::line::record_number;
 use crate::peers::syslog::SYSLOG_PORT_VAR;
 use crate::peers::{self, Case};
@@ -25,8 +26,10 @@ pub struct Sample {
     pub elapsed_ns: u128,
     /// Records the library reported as dropped, if it counts them.
     pub reported_dropped: Option<u64>,
-    /// What the parent found in the files (W1, W2).
+    /// What the parent found in the files (W1, W2, latency).
     pub files: Option<FileCheck>,
+    /// Each call's time (latency).
+    pub latency: Option<Percentiles>,
 }
 
 /// What a W1/W2 run left on disk.
@@ -156,6 +159,7 @@ fn run_once(
         .map_err(|err| format!("cannot create a temp dir in {}: {err}", root.display()))?;
     let count = match workload {
         Workload::W1 | Workload::W2 | Workload::Syslog => options.records,
+        Workload::W1 | Workload::W2 | Workload::Latency => options.records,
         Workload::W3 | Workload::W3Other => options.calls,
         Workload::W4 => (options.calls / 10).max(1),
     };
@@ -194,6 +198,9 @@ fn run_once(
     let reported_dropped = fields.next().and_then(|f| f.parse().ok());
     if let Some(daemon) = daemon {
         daemon.wait_for_lines(count)?;
+    let latency = Percentiles::from_fields(fields);
+    if workload == Workload::Latency && latency.is_none() {
+        return Err(format!("no percentiles in {RESULT_PREFIX} line {result:?}").into());
     }
     let files = if workload.writes_files() {
         Some(check_files(dir.path(), count)?)
@@ -205,10 +212,12 @@ fn run_once(
         elapsed_ns,
         reported_dropped,
         files,
+        latency,
     })
 }
 
-/// Reads every file under `dir` and accounts for each record number `0..count`.
+/// Reads every file under `dir` (`.gz` and `.zst` archives decompressed) and accounts for
+/// each record number `0..count`.
 fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
     let mut seen = vec![false; usize::try_from(count)?];
     let mut check = FileCheck::default();
@@ -216,8 +225,7 @@ fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
     for path in files_under(dir)? {
         check.files += 1;
         content.clear();
-        fs::File::open(&path)
-            .and_then(|mut f| f.read_to_end(&mut content))
+        read_decompressed(&path, &mut content)
             .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
         for line in content.split_inclusive(|&b| b == b'\n') {
             check.lines += 1;
@@ -240,6 +248,20 @@ fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
     }
     check.lost = seen.iter().filter(|&&s| !s).count() as u64;
     Ok(check)
+}
+
+/// The content of `path` into `content`, decompressed when its name ends in `.gz` or `.zst`.
+fn read_decompressed(path: &Path, content: &mut Vec<u8>) -> std::io::Result<()> {
+    let file = fs::File::open(path)?;
+    let name = path.to_string_lossy();
+    if name.ends_with(".gz") {
+        flate2::read::MultiGzDecoder::new(file).read_to_end(content)?;
+    } else if name.ends_with(".zst") {
+        zstd::stream::read::Decoder::new(file)?.read_to_end(content)?;
+    } else {
+        std::io::BufReader::new(file).read_to_end(content)?;
+    }
+    Ok(())
 }
 
 fn files_under(dir: &Path) -> Result<Vec<PathBuf>, BoxError> {
@@ -282,11 +304,17 @@ mod tests {
         let backup = [line(3), "garbage\n".to_owned(), line(4)].concat();
         fs::write(dir.path().join("app.log"), live).expect("write");
         fs::write(sub.join("app.1.log"), backup + "2025-06-27 14:25").expect("write");
+        // Records 5 and 6 in archives, read decompressed.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, line(5).as_bytes()).expect("gzip");
+        fs::write(dir.path().join("app.log.2.gz"), gz.finish().expect("gzip")).expect("write");
+        let zst = zstd::encode_all(line(6).as_bytes(), 1).expect("zstd");
+        fs::write(dir.path().join("app.log.3.zst"), zst).expect("write");
 
-        let check = check_files(dir.path(), 5).expect("check");
-        assert_eq!(check.files, 2);
-        assert_eq!(check.lines, 7);
-        assert_eq!(check.lost, 1);
+        let check = check_files(dir.path(), 8).expect("check");
+        assert_eq!(check.files, 4);
+        assert_eq!(check.lines, 9);
+        assert_eq!(check.lost, 2);
         assert_eq!(check.duplicated, 1);
         assert_eq!(check.malformed, 2);
         assert_eq!(check.first_malformed.as_deref(), Some("garbage\n"));
@@ -298,6 +326,7 @@ mod tests {
             count: 10,
             elapsed_ns: 1,
             reported_dropped,
+            latency: None,
             files: Some(FileCheck {
                 lost,
                 duplicated,

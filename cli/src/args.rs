@@ -47,22 +47,20 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "HOW")]
     pub compress: Option<Compress>,
 
-    /// Deletes backups older than AGE, such as 7d, 12h, 30min (not supported yet: refused)
+    /// Deletes backups older than AGE, such as 7d, 12h, 30min
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub max_age: Option<Duration>,
 
-    /// Deletes the oldest backups while all files of the stem take more than SIZE (not
-    /// supported yet: refused)
+    /// Deletes the oldest backups while all files of the stem take more than SIZE
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_total_size: Option<u64>,
 
-    /// Deletes the oldest backups while the stem has more than N files (not supported yet:
-    /// refused)
+    /// Deletes the oldest backups while the stem has more than N files
     #[arg(long, value_name = "N")]
     pub max_files: Option<u32>,
 
     /// When lines reach the file: every-record (before the next line is read), buffered
-    /// (within a second), background (by a thread of its own; not supported yet)
+    /// (within a second), background (by a thread of its own)
     /// [default: every-record]
     #[arg(long, value_enum, value_name = "POLICY")]
     pub flush: Option<Flush>,
@@ -97,7 +95,7 @@ pub struct Args {
 pub enum Rotate {
     /// A new file, named with the new date, at local midnight.
     Daily,
-    /// A new file every hour (not supported yet: refused).
+    /// A new file every hour.
     Hourly,
     /// By size only: the file keeps the date it was opened with.
     Never,
@@ -108,9 +106,9 @@ pub enum Rotate {
 pub enum Compress {
     /// Backups stay plain text.
     None,
-    /// Backups compressed with gzip, `.gz` (not supported yet: refused).
+    /// Backups compressed with gzip, `.gz`.
     Gzip,
-    /// Backups compressed with zstd, `.zst` (not supported yet: refused).
+    /// Backups compressed with zstd, `.zst`.
     Zstd,
 }
 
@@ -121,7 +119,7 @@ pub enum Flush {
     EveryRecord,
     /// Lines are written together, within a second.
     Buffered,
-    /// A thread of its own writes the lines (not supported yet: refused).
+    /// A thread of its own writes the lines.
     Background,
 }
 

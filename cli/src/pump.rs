@@ -225,6 +225,8 @@ mod tests {
         let mut files: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir(dir)
             .unwrap()
             .map(|entry| entry.unwrap().path())
+            // The archiver's lock file.
+            .filter(|path| !path.file_name().unwrap().to_string_lossy().starts_with('.'))
             .map(|path| {
                 let name = path.file_name().unwrap().to_str().unwrap();
                 let n = name

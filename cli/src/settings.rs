@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use logtree::config::{Config, FormatSpec};
 use logtree::sinks::{
-    FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder, DEFAULT_DIR, DEFAULT_MAX_BYTES,
+    Compression, FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder, Rotation, DEFAULT_DIR,
+    DEFAULT_MAX_BYTES,
 };
 use logtree::{Error, Formatter, Level, LevelFilter};
 
@@ -118,7 +119,7 @@ impl Plan {
         if let Some(backups) = config.backup_count {
             builder = builder.backup_count(backups);
         }
-        builder = rolling(builder, args)?;
+        builder = rolling(builder, args, &config);
         let layout = if args.raw {
             Layout::Raw
         } else {
@@ -186,57 +187,58 @@ fn flush_policy(args: &Args, config: &Config) -> Result<FlushPolicy, Failure> {
         None => config.flush.unwrap_or_default(),
         Some(Flush::EveryRecord) => FlushPolicy::EveryRecord,
         Some(Flush::Buffered) => FlushPolicy::buffered(),
-        // Becomes `FlushPolicy::Background { .. }` once the library has it.
-        Some(Flush::Background) => return Err(not_yet("--flush background")),
+        Some(Flush::Background) => FlushPolicy::background(),
     };
     if let (FlushPolicy::Buffered { interval, .. }, Some(wanted)) =
         (&mut policy, config.flush_interval)
     {
         *interval = wanted;
     }
+    if let (FlushPolicy::Background { overflow, .. }, Some(wanted)) = (&mut policy, config.overflow)
+    {
+        *overflow = wanted;
+    }
     Ok(policy)
 }
 
-/// Time rotation, retention and compression. Each option the library does not support yet is
-/// refused here, one line each; once the rolling issue lands, each becomes the builder call
-/// in its comment (`rotate(Rotation)`, `compress(Compression)`, `max_age`, `max_total_size`,
-/// `max_files`).
+/// Time rotation, retention and compression: the command line's, else the configuration
+/// file's, else the library's defaults (daily, no retention, no compression).
 fn rolling(
     mut builder: RotatingFileSinkBuilder,
     args: &Args,
-) -> Result<RotatingFileSinkBuilder, Failure> {
-    builder = match args.rotate.unwrap_or(Rotate::Daily) {
-        Rotate::Daily => builder.roll_at_midnight(true),
-        Rotate::Never => builder.roll_at_midnight(false),
-        // builder.rotate(Rotation::Hourly)
-        Rotate::Hourly => return Err(not_yet("--rotate hourly")),
+    config: &Config,
+) -> RotatingFileSinkBuilder {
+    let rotation = match args.rotate {
+        Some(Rotate::Daily) => Some(Rotation::Daily),
+        Some(Rotate::Hourly) => Some(Rotation::Hourly),
+        Some(Rotate::Never) => Some(Rotation::Never),
+        None => config.rotate,
     };
-    match args.compress.unwrap_or(Compress::None) {
-        Compress::None => {}
-        // builder.compress(Compression::Gzip)
-        Compress::Gzip => return Err(not_yet("--compress gzip")),
-        // builder.compress(Compression::Zstd)
-        Compress::Zstd => return Err(not_yet("--compress zstd")),
+    if let Some(rotation) = rotation {
+        builder = builder.rotate(rotation);
     }
-    if let Some(_age) = args.max_age {
-        // builder.max_age(_age)
-        return Err(not_yet("--max-age"));
+    let compression = match args.compress {
+        Some(Compress::None) => Some(Compression::None),
+        Some(Compress::Gzip) => Some(Compression::Gzip),
+        Some(Compress::Zstd) => Some(Compression::Zstd),
+        None => config.compress,
+    };
+    if let Some(compression) = compression {
+        builder = builder.compress(compression);
     }
-    if let Some(_bytes) = args.max_total_size {
-        // builder.max_total_size(_bytes)
-        return Err(not_yet("--max-total-size"));
+    if let Some(age) = args.max_age.or(config.max_age) {
+        builder = builder.max_age(age);
     }
-    if let Some(_files) = args.max_files {
-        // builder.max_files(_files)
-        return Err(not_yet("--max-files"));
+    if let Some(bytes) = args.max_total_size.or(config.max_total_size) {
+        builder = builder.max_total_size(bytes);
     }
-    Ok(builder)
-}
-
-fn not_yet(option: &str) -> Failure {
-    Failure::usage(format!(
-        "{option} is not supported yet (it comes with the library's rolling policies)"
-    ))
+    if let Some(files) = args.max_files.or(config.max_files) {
+        builder = builder.max_files(files);
+    }
+    if let Some(utc) = config.utc {
+        builder = builder.utc(utc);
+    }
+    builder
 }
 
 /// Joins a message's lines (a parser's, say) so that an error stays one line.

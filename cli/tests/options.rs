@@ -1,5 +1,5 @@
 //! The command line: a bad option or configuration stops the tool with status 2 and one line
-//! naming it; options not supported yet are refused, never ignored; `--tee`, `--level`,
+//! naming it; the rolling options take effect; `--tee`, `--level`,
 //! `--format`, `--config` and the command line over the file.
 
 mod common;
@@ -54,29 +54,92 @@ fn a_bad_config_exits_2_with_one_line_naming_the_file_and_key() {
     refused(&["--config", "missing.toml"], &["missing.toml"]);
 }
 
+/// The rolling options reach the files: gzip'd backups that decompress to the lines, at most
+/// `--max-files` files, hourly names, and `--flush background` losing nothing.
 #[test]
-fn options_of_the_rolling_policies_are_refused_until_the_library_has_them() {
-    for (args, name) in [
-        (&["--rotate", "hourly"][..], "--rotate hourly"),
-        (&["--compress", "gzip"], "--compress gzip"),
-        (&["--compress", "zstd"], "--compress zstd"),
-        (&["--max-age", "7d"], "--max-age"),
-        (&["--max-total-size", "1GiB"], "--max-total-size"),
-        (&["--max-files", "10"], "--max-files"),
-        (&["--flush", "background"], "--flush background"),
-    ] {
-        refused(args, &[name, "not supported yet"]);
+fn rolling_options_take_effect() {
+    let input: Vec<u8> = (0..20_000)
+        .flat_map(|i| format!("line {i:05} {}\n", "x".repeat(40)).into_bytes())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--raw",
+        "--max-size",
+        "64KiB",
+        "--backups",
+        "100",
+        "--compress",
+        "gzip",
+        "--rotate",
+        "hourly",
+        "--flush",
+        "background",
+    ];
+    let output = run(dir.path(), &args, input.clone());
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let logs = dir.path().join("logs");
+    let mut names: Vec<String> = fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let current = names
+        .iter()
+        .find(|n| n.ends_with(".log"))
+        .expect("the current file");
+    assert!(
+        current.starts_with("log_") && current.contains('T'),
+        "hourly: {current}"
+    );
+    let archives: Vec<&String> = names.iter().filter(|n| n.ends_with(".gz")).collect();
+    assert!(archives.len() >= 10, "{names:?}");
+    assert!(
+        names.iter().all(|n| n.ends_with(".gz") || n == current),
+        "{names:?}"
+    );
+    // Oldest (highest number) first, then the current file: the input, byte for byte.
+    let number = |n: &str| -> u32 {
+        n.trim_end_matches(".gz")
+            .rsplit('.')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let mut backups = archives.clone();
+    backups.sort_by_key(|n| std::cmp::Reverse(number(n)));
+    let mut all = Vec::new();
+    for name in backups {
+        let file = fs::File::open(logs.join(name)).unwrap();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(file), &mut all).unwrap();
     }
-    // What the library does today is accepted.
-    for args in [
-        &["--compress", "none"][..],
-        &["--rotate", "daily"],
-        &["--rotate", "never"],
-    ] {
-        let dir = tempfile::tempdir().unwrap();
-        let output = run(dir.path(), args, b"x\n".to_vec());
-        assert!(output.status.success(), "{args:?}: {}", stderr_of(&output));
-    }
+    all.extend(fs::read(logs.join(current)).unwrap());
+    assert!(all == input, "the files hold the input, byte for byte");
+
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--raw",
+        "--max-size",
+        "64KiB",
+        "--backups",
+        "100",
+        "--max-files",
+        "3",
+    ];
+    let output = run(dir.path(), &args, input);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let kept = fs::read_dir(dir.path().join("logs"))
+        .unwrap()
+        .filter(|e| {
+            !e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')
+        })
+        .count();
+    assert_eq!(kept, 3, "--max-files 3");
 }
 
 #[test]

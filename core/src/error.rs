@@ -126,6 +126,24 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// Compressing a rotated file failed; the plain file stays (a later run tries again).
+    #[error("cannot compress {path:?}: {source}")]
+    Compress {
+        /// The file being compressed.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+
+    /// Listing a log directory (to find the files to finish, compress or delete) failed.
+    #[error("cannot read log directory {path:?}: {source}")]
+    ReadDir {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+
     /// A formatter failed (a `Display` implementation in the message returned an error).
     #[error("cannot format record: {reason}")]
     Format {

@@ -8,6 +8,8 @@
 //! - [`numbered`]: numbered records of several threads, checked to arrive each once and in
 //!   order;
 //! - [`rsyslog`]: a real rsyslog daemon of the test's own, and what it received;
+//! - [`rolled`]: every file a sink kept for a stem (periods, backups, archives) read back in
+//!   order, and a clock the test moves;
 //! - [`sinks`]: small misbehaving sinks;
 //! - [`small_disk`]: a small tmpfs to fill on purpose;
 //! - [`trees`]: explicit trees as the tests set them up: a logger at `Info`, and an error
@@ -17,6 +19,7 @@ pub mod child;
 pub mod log_dir;
 pub mod log_line;
 pub mod numbered;
+pub mod rolled;
 pub mod rsyslog;
 pub mod sinks;
 pub mod small_disk;

@@ -19,29 +19,29 @@ pub fn file_and_backups(path: &Path) -> Vec<PathBuf> {
 }
 
 /// The files that hold `path`'s records, in the order they were written: its numbered backups
-/// `<file>.<k>` that are files, the highest `k` first, then `path` itself (whether it exists or
-/// not).
+/// `<file>.<k>` that are files, the highest `k` first, then the files a roll-over moved aside
+/// that the archive thread has not numbered yet (`<file>.roll-<seq>`, left by a kill), by
+/// `seq`, then `path` itself (whether it exists or not).
 pub fn oldest_first(path: &Path) -> Vec<PathBuf> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .expect("a UTF-8 file name");
     let prefix = format!("{name}.");
-    let mut backups: Vec<(u32, PathBuf)> = entries(parent(path))
+    let mut older: Vec<((u8, u64), PathBuf)> = entries(parent(path))
         .into_iter()
         .filter(|p| p.is_file())
         .filter_map(|p| {
-            let k = p
-                .file_name()?
-                .to_str()?
-                .strip_prefix(&prefix)?
-                .parse()
-                .ok()?;
-            Some((k, p))
+            let suffix = p.file_name()?.to_str()?.strip_prefix(&prefix)?;
+            let rank = match suffix.strip_prefix("roll-") {
+                Some(seq) => (1, seq.parse().ok()?),
+                None => (0, u64::MAX - suffix.parse::<u64>().ok()?),
+            };
+            Some((rank, p))
         })
         .collect();
-    backups.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
-    backups
+    older.sort_unstable_by_key(|(rank, _)| *rank);
+    older
         .into_iter()
         .map(|(_, p)| p)
         .chain([path.to_owned()])

@@ -32,7 +32,9 @@ pub fn os_error(err: &Error) -> Option<i32> {
         | Error::OpenFile { source, .. }
         | Error::CreateDir { source, .. }
         | Error::Rename { source, .. }
-        | Error::RemoveFile { source, .. } => source.raw_os_error(),
+        | Error::RemoveFile { source, .. }
+        | Error::Compress { source, .. }
+        | Error::ReadDir { source, .. } => source.raw_os_error(),
         _ => None,
     }
 }

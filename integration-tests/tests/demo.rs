@@ -61,6 +61,8 @@ fn the_demo_rotates_its_dated_files_and_loses_nothing() {
     let mut names: Vec<String> = std::fs::read_dir(&logs)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        // The archiver's lock file.
+        .filter(|name| !name.starts_with('.'))
         .collect();
     names.sort();
     let base = [&day_before, &day_after]

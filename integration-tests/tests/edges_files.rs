@@ -293,6 +293,8 @@ fn a_restart_after_a_torn_line_starts_on_a_new_line() {
     assert_eq!(text, format!("{torn}\n{PREFIX}{first}\n"));
     // Exactly full, newline included: the next record rolls over.
     log_at(&sink, "second", day).unwrap();
+    // The archive thread numbers the backup: `flush` waits for it.
+    sink.flush().unwrap();
     let backup = fs::read_to_string(
         root.path()
             .join(format!("{}.1", path.file_name().unwrap().to_str().unwrap())),

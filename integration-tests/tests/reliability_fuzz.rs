@@ -291,7 +291,14 @@ fn set_up_in(config: Config, root: &Path) -> Result<(), TestCaseError> {
             let tree = LoggerTree::new();
             let app = tree.setup_logger("app", options).unwrap();
             app.error(format_args!("configured"));
-            tree.flush().unwrap();
+            match tree.flush() {
+                Ok(()) => {}
+                // A `journald` or `syslog` table sends to a daemon this host may not run: its
+                // records wait, bounded, and flush says so; files must still flush.
+                Err(Error::Flush { target, .. })
+                    if target.starts_with("journald") || target.starts_with("syslog") => {}
+                Err(other) => prop_assert!(false, "flush failed: {other:?}"),
+            }
         }
         Err(
             Error::InvalidOption { .. }

@@ -36,7 +36,7 @@ use integration_tests::log_line::after_timestamp;
 use integration_tests::numbered::InOrder;
 use integration_tests::trees::{info_logger, Errors};
 use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
-use logtree_sinks::{FlushPolicy, Overflow, RotatingFileSink};
+use logtree_sinks::{FlushPolicy, Overflow, RotatingFileSink, Rotation};
 
 /// The child's log directory.
 const DIR: &str = "RELIABILITY_LOAD_DIR";
@@ -271,6 +271,8 @@ fn verify(dir: &Path, test_name: &str, child_line: String, elapsed: Duration) ->
     let names: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
+        // The archiver's lock file (`.<stem>.archiver.lock`).
+        .filter(|n| n != &format!(".{STEM}.archiver.lock"))
         .collect();
     let base: Vec<&String> = names.iter().filter(|n| n.ends_with(".log")).collect();
     assert_eq!(base.len(), 1, "{test_name}: one current file: {base:?}");
@@ -566,7 +568,7 @@ fn midnight_under_load_loses_nothing() {
             .dir(dir.path())
             .max_bytes(64 * 1024)
             .backup_count(10_000)
-            .roll_at_midnight(true)
+            .rotate(Rotation::Daily)
             .flush_policy(policy)
             .clock(clock)
             .build()

@@ -74,6 +74,7 @@ fn assert_modes(stem: &str, top: &str, modes: Option<(u32, u32)>) {
     }
     let sink = builder.build().unwrap();
     log_lines(&sink, 20); // several roll-overs: new files are created along the way
+    sink.flush().unwrap(); // backups take their names on the archive thread
     let files = file_and_backups(&sink.path());
     assert!(files.len() > 3, "{files:?}");
     for file in &files {

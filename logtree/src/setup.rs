@@ -4,12 +4,15 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use logtree_core::{
     validate_name, Error, Formatter, LevelFilter, Logger, LoggerTree, SetupOptions, Sink,
 };
 use logtree_formatters::{JsonFormatter, LevelNames, MillisecondFormatter, PatternFormatter, Zone};
-use logtree_sinks::{ColorMode, ConsoleSink, ConsoleStream, FlushPolicy, RotatingFileSink};
+use logtree_sinks::{
+    ColorMode, Compression, ConsoleSink, ConsoleStream, FlushPolicy, RotatingFileSink, Rotation,
+};
 
 use crate::config::{Config, FormatSpec, JournaldConfig, SyslogConfig};
 use crate::message_filter::MessageFilter;
@@ -232,7 +235,7 @@ impl Setup {
         self
     }
 
-    /// Timestamps in UTC (local time unless set).
+    /// Timestamps, and the date (or hour) in the file's name, in UTC (local time unless set).
     pub fn utc(mut self, utc: bool) -> Setup {
         self.code.utc = Some(utc);
         self
@@ -257,6 +260,38 @@ impl Setup {
     /// `log-panics` crate does (true unless set).
     pub fn log_panics(mut self, enabled: bool) -> Setup {
         self.code.log_panics = Some(enabled);
+        self
+    }
+
+    /// When the file starts a new period: each day, each hour or never (daily unless set).
+    pub fn rotate(mut self, rotation: Rotation) -> Setup {
+        self.code.rotate = Some(rotation);
+        self
+    }
+
+    /// At most `max_files` files of the stem are kept, the current one included, the oldest
+    /// deleted first (all unless set; 0 keeps all).
+    pub fn max_files(mut self, max_files: u32) -> Setup {
+        self.code.max_files = Some(max_files);
+        self
+    }
+
+    /// Files of the stem older than `max_age` are deleted (none unless set; zero keeps all).
+    pub fn max_age(mut self, max_age: Duration) -> Setup {
+        self.code.max_age = Some(max_age);
+        self
+    }
+
+    /// The stem's files together take at most `max_total_size` bytes, the oldest deleted
+    /// first (no limit unless set; 0 sets none).
+    pub fn max_total_size(mut self, max_total_size: u64) -> Setup {
+        self.code.max_total_size = Some(max_total_size);
+        self
+    }
+
+    /// How backups are compressed, on a background thread ([`Compression::None`] unless set).
+    pub fn compress(mut self, compression: Compression) -> Setup {
+        self.code.compress = Some(compression);
         self
     }
 
@@ -445,6 +480,24 @@ impl Setup {
             }
             if let Some(backup_count) = config.backup_count {
                 file = file.backup_count(backup_count);
+            }
+            if let Some(utc) = config.utc {
+                file = file.utc(utc);
+            }
+            if let Some(rotation) = config.rotate {
+                file = file.rotate(rotation);
+            }
+            if let Some(max_files) = config.max_files {
+                file = file.max_files(max_files);
+            }
+            if let Some(max_age) = config.max_age {
+                file = file.max_age(max_age);
+            }
+            if let Some(max_total_size) = config.max_total_size {
+                file = file.max_total_size(max_total_size);
+            }
+            if let Some(compression) = config.compress {
+                file = file.compress(compression);
             }
             sinks.push(filtered(&config, file.build()?));
         }

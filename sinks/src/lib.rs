@@ -4,7 +4,8 @@
 //! - [`ConsoleSink`]: standard output (or standard error), one whole line per write under the
 //!   stream's lock, coloured by level on a terminal unless `NO_COLOR` is set.
 //! - [`RotatingFileSink`]: `<dir>/<stem>_<YYYY-MM-DD>.log`, rolled over by size (1 MiB by
-//!   default) into `.1` … `.5` backups, optionally at local midnight too; every record written
+//!   default) into `.1` … `.5` backups and at local midnight (or each hour, or never), with
+//!   retention by count, age and total size and gzip or zstd backups; every record written
 //!   before the log call returns, or buffered ([`FlushPolicy`]).
 //!
 //! Buffered records and the end of the process: with the process-wide tree
@@ -71,8 +72,8 @@ pub use console::{ColorMode, ConsoleSink, ConsoleSinkBuilder, ConsoleStream};
 pub use journald::{JournaldSink, JournaldSinkBuilder, JOURNALD_SOCKET};
 pub use rotating_file::validate_stem;
 pub use rotating_file::{
-    Clock, FlushPolicy, Overflow, RotatingFileSink, RotatingFileSinkBuilder, SystemClock,
-    DEFAULT_BACKUP_COUNT, DEFAULT_DIR, DEFAULT_MAX_BYTES,
+    Clock, Compression, FlushPolicy, Overflow, RotatingFileSink, RotatingFileSinkBuilder, Rotation,
+    SystemClock, DEFAULT_BACKUP_COUNT, DEFAULT_DIR, DEFAULT_MAX_BYTES,
 };
 #[cfg(unix)]
 pub use rotating_file::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE};

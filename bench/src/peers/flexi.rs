@@ -33,15 +33,45 @@ pub const BUFFERED: Case = Case {
     note: "",
 };
 
+/// flexi_logger, `WriteMode::Direct`, backups gzipped (by its cleanup thread).
+pub const DIRECT_GZIP: Case = Case {
+    name: "flexi Direct gzip",
+    install: install_direct_gzip,
+    w3: false,
+    w3_other: false,
+    ..DIRECT
+};
+
 fn install_direct(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
-    install(setup, WriteMode::Direct)
+    install(
+        setup,
+        WriteMode::Direct,
+        Cleanup::KeepLogFiles(setup.backups),
+    )
 }
 
 fn install_buffered(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
-    install(setup, WriteMode::BufferAndFlush)
+    install(
+        setup,
+        WriteMode::BufferAndFlush,
+        Cleanup::KeepLogFiles(setup.backups),
+    )
 }
 
-fn install(setup: &Setup<'_>, mode: WriteMode) -> Result<Box<dyn Installed>, BoxError> {
+fn install_direct_gzip(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    // Every backup compressed: all kept as archives, none plain.
+    install(
+        setup,
+        WriteMode::Direct,
+        Cleanup::KeepLogAndCompressedFiles(0, setup.backups),
+    )
+}
+
+fn install(
+    setup: &Setup<'_>,
+    mode: WriteMode,
+    cleanup: Cleanup,
+) -> Result<Box<dyn Installed>, BoxError> {
     let spec = if setup.other_at_debug {
         "info, other = debug"
     } else {
@@ -54,11 +84,7 @@ fn install(setup: &Setup<'_>, mode: WriteMode) -> Result<Box<dyn Installed>, Box
                 .basename("app")
                 .suppress_timestamp(),
         )
-        .rotate(
-            Criterion::Size(MAX_BYTES),
-            Naming::Numbers,
-            Cleanup::KeepLogFiles(setup.backups),
-        )
+        .rotate(Criterion::Size(MAX_BYTES), Naming::Numbers, cleanup)
         .format(line)
         .write_mode(mode)
         .start()?;

@@ -28,6 +28,16 @@ pub const CASE: Case = Case {
     note: "",
 };
 
+/// log4rs, rolling file appender whose roller gzips each backup (in the logging thread: the
+/// crate's `background_rotation` feature is off by default).
+pub const GZIP: Case = Case {
+    name: "log4rs gzip",
+    install: install_gzip,
+    w3: false,
+    w3_other: false,
+    ..CASE
+};
+
 /// W4: a record through `a::b::c::d` to a no-op appender on `a`.
 pub const HIERARCHY: Case = Case {
     name: "log4rs",
@@ -68,7 +78,16 @@ fn install_hierarchy(_: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
 }
 
 fn install(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
-    let backups = setup.dir.join("app.{}.log");
+    install_with(setup, "app.{}.log")
+}
+
+fn install_gzip(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    install_with(setup, "app.{}.log.gz")
+}
+
+/// The appender, with backups named by `pattern` (a `.gz` ending makes log4rs compress them).
+fn install_with(setup: &Setup<'_>, pattern: &str) -> Result<Box<dyn Installed>, BoxError> {
+    let backups = setup.dir.join(pattern);
     let roller = FixedWindowRoller::builder().build(
         backups.to_str().ok_or("the temp dir is not UTF-8")?,
         u32::try_from(setup.backups)?,

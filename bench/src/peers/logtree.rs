@@ -6,7 +6,7 @@
 //! logs on `a::b::c::d` (the logger `a.b.c.d`).
 
 use logtree_core::{Error, LevelFilter, LoggerTree, Record, SetupOptions, Sink, SinkId};
-use logtree_sinks::{FlushPolicy, RotatingFileSink};
+use logtree_sinks::{Compression, FlushPolicy, RotatingFileSink};
 
 use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
 use crate::line::MAX_BYTES;
@@ -48,25 +48,70 @@ pub const HIERARCHY: Case = Case {
     note: "",
 };
 
-/// The W1/W2/W3 cases of logtree.
+/// The W1/W2/W3 cases of logtree (and the latency workload's, compression off).
 pub fn file_cases() -> Vec<Case> {
     vec![EVERY_RECORD, BUFFERED]
 }
 
+/// A case of the latency workload whose backups are compressed: `$name` is the case's
+/// name, `$policy` its flush policy and `$compression` its [`Compression`].
+macro_rules! compressed {
+    ($name:literal, $class:expr, $policy:expr, $compression:expr) => {{
+        fn install(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+            install_file(setup, $policy, $compression)
+        }
+        Case {
+            name: $name,
+            class: $class,
+            install,
+            ..EVERY_RECORD
+        }
+    }};
+}
+
+/// The latency workload's cases of logtree with compression on: one line per case.
+pub fn compressed_cases() -> Vec<Case> {
+    vec![
+        compressed!(
+            "logtree EveryRecord gzip",
+            Class::EveryRecord,
+            FlushPolicy::EveryRecord,
+            Compression::Gzip
+        ),
+        compressed!(
+            "logtree Buffered gzip",
+            Class::Buffered,
+            FlushPolicy::buffered(),
+            Compression::Gzip
+        ),
+        compressed!(
+            "logtree Buffered zstd",
+            Class::Buffered,
+            FlushPolicy::buffered(),
+            Compression::Zstd
+        ),
+    ]
+}
+
 fn install_every_record(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
-    install_file(setup, FlushPolicy::EveryRecord)
+    install_file(setup, FlushPolicy::EveryRecord, Compression::None)
 }
 
 fn install_buffered(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
-    install_file(setup, FlushPolicy::buffered())
+    install_file(setup, FlushPolicy::buffered(), Compression::None)
 }
 
-fn install_file(setup: &Setup<'_>, policy: FlushPolicy) -> Result<Box<dyn Installed>, BoxError> {
+fn install_file(
+    setup: &Setup<'_>,
+    policy: FlushPolicy,
+    compression: Compression,
+) -> Result<Box<dyn Installed>, BoxError> {
     let sink = RotatingFileSink::builder("app")
         .dir(setup.dir)
         .max_bytes(MAX_BYTES)
         .backup_count(u32::try_from(setup.backups)?)
         .flush_policy(policy)
+        .compress(compression)
         .build()?;
     LoggerTree::setup(
         "app",

@@ -139,6 +139,15 @@ pub fn file_cases() -> Vec<Case> {
     cases
 }
 
+/// The latency cases: every file case with compression off, then those that can compress
+/// their backups with gzip on (logtree also with zstd).
+pub fn latency_cases() -> Vec<Case> {
+    let mut cases = file_cases();
+    cases.extend(logtree::compressed_cases());
+    cases.extend([log4rs::GZIP, flexi::DIRECT_GZIP]);
+    cases
+}
+
 /// The W4 cases: a record through `a::b::c::d` (logtree's `a.b.c.d`) to a no-op sink on `a`.
 pub fn hierarchy_cases() -> Vec<Case> {
     vec![logtree::HIERARCHY, log4rs::HIERARCHY]
@@ -156,5 +165,6 @@ pub fn cases_for(workload: crate::cli::Workload) -> Vec<Case> {
             .collect(),
         Workload::W4 => hierarchy_cases(),
         Workload::Syslog => syslog::cases(),
+        Workload::Latency => latency_cases(),
     }
 }

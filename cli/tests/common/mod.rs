@@ -47,22 +47,30 @@ pub fn numbered(n: u64) -> Vec<u8> {
 /// The log files of `dir`, oldest first: by date, then backups from the highest number down
 /// to `.1`, then the current file.
 pub fn files_oldest_first(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<(String, u64, PathBuf)> = fs::read_dir(dir)
+    let mut files: Vec<(String, (u8, u64), PathBuf)> = fs::read_dir(dir)
         .expect("the log directory")
         .map(|entry| entry.expect("an entry").path())
+        // The archiver's lock file.
+        .filter(|path| !path.file_name().unwrap().to_string_lossy().starts_with('.'))
         .map(|path| {
             let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-            let (base, age) = match name.rsplit_once('.') {
+            // Numbered backups (the highest the oldest), then files a roll-over moved aside
+            // and the archiver has not numbered yet (a kill left them), then the current one.
+            let (base, rank) = match name.rsplit_once('.') {
                 Some((base, n)) if n.bytes().all(|b| b.is_ascii_digit()) => {
-                    (base.to_owned(), n.parse().unwrap())
+                    (base.to_owned(), (0, u64::MAX - n.parse::<u64>().unwrap()))
                 }
-                _ => (name.clone(), 0),
+                Some((base, staged)) if staged.starts_with("roll-") => (
+                    base.to_owned(),
+                    (1, staged["roll-".len()..].parse().unwrap()),
+                ),
+                _ => (name.clone(), (2, 0)),
             };
-            (base, age, path)
+            (base, rank, path)
         })
         .collect();
-    // Names carry the date, so they sort by it; a higher backup number is older.
-    files.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    // Names carry the date, so they sort by it.
+    files.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     files.into_iter().map(|(_, _, path)| path).collect()
 }
 

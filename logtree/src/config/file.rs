@@ -11,8 +11,9 @@ use logtree_formatters::LevelNames;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use super::duration::parse_age;
 use super::size::parse_size;
-use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy, Overflow};
+use logtree_sinks::{ColorMode, Compression, ConsoleStream, FlushPolicy, Overflow, Rotation};
 
 use super::syslog::{JournaldTable, SyslogTable};
 use super::{Config, FormatSpec};
@@ -52,7 +53,7 @@ fn read_config_text(path: &Path) -> io::Result<String> {
 }
 
 /// Every key a configuration file may hold.
-pub const FILE_KEYS: [&str; 24] = [
+pub const FILE_KEYS: [&str; 29] = [
     "level",
     "root_level",
     "levels",
@@ -77,6 +78,11 @@ pub const FILE_KEYS: [&str; 24] = [
     "log_panics",
     "syslog",
     "journald",
+    "rotate",
+    "max_files",
+    "max_age",
+    "max_total_size",
+    "compress",
 ];
 
 /// The file as written; each value is checked as it is read, so serde reports the key.
@@ -108,6 +114,11 @@ struct FileConfig {
     log_panics: Option<bool>,
     syslog: Option<SyslogTable>,
     journald: Option<JournaldTable>,
+    rotate: Option<Rotate>,
+    max_files: Option<u32>,
+    max_age: Option<Age>,
+    max_total_size: Option<Size>,
+    compress: Option<Compress>,
 }
 
 impl Config {
@@ -231,6 +242,11 @@ impl FileConfig {
             message_filter: None,
             syslog: self.syslog.map(Into::into),
             journald: self.journald.map(Into::into),
+            rotate: self.rotate.map(|r| r.0),
+            max_files: self.max_files,
+            max_age: self.max_age.map(|a| a.0),
+            max_total_size: self.max_total_size.map(|s| s.0),
+            compress: self.compress.map(|c| c.0),
         }
     }
 }
@@ -425,3 +441,38 @@ impl<'de> Deserialize<'de> for Size {
         d.deserialize_any(V)
     }
 }
+
+from_text!(
+    Rotate,
+    Rotation,
+    "\"daily\", \"hourly\" or \"never\"",
+    |t| match t {
+        "daily" => Ok(Rotation::Daily),
+        "hourly" => Ok(Rotation::Hourly),
+        "never" => Ok(Rotation::Never),
+        other => Err(format!(
+            "{other:?} is not a rotation: use \"daily\", \"hourly\" or \"never\""
+        )),
+    }
+);
+
+from_text!(
+    Age,
+    Duration,
+    "an age such as \"30d\", \"12h\", \"90m\" or \"45s\"",
+    parse_age
+);
+
+from_text!(
+    Compress,
+    Compression,
+    "\"none\", \"gzip\" or \"zstd\"",
+    |t| match t {
+        "none" => Ok(Compression::None),
+        "gzip" => Ok(Compression::Gzip),
+        "zstd" => Ok(Compression::Zstd),
+        other => Err(format!(
+            "{other:?} is not a compression: use \"none\", \"gzip\" or \"zstd\""
+        )),
+    }
+);

@@ -2,6 +2,7 @@
 //! over what the code sets.
 
 mod directives;
+mod duration;
 mod file;
 mod size;
 mod syslog;
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use logtree_core::{Error, LevelFilter};
 use logtree_formatters::{LevelNames, PatternFormatter};
-use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy, Overflow};
+use logtree_sinks::{ColorMode, Compression, ConsoleStream, FlushPolicy, Overflow, Rotation};
 
 use directives::parse_directives;
 pub use file::FILE_KEYS;
@@ -115,7 +116,8 @@ pub struct Config {
     pub console_format: Option<FormatSpec>,
     /// Line layout of the rotating file, over `format` (key `file_format`, same values).
     pub file_format: Option<FormatSpec>,
-    /// Timestamps in UTC instead of local time (key `utc`; default false).
+    /// Timestamps, and the periods of the file's rotation, in UTC instead of local time (key
+    /// `utc`; default false).
     pub utc: Option<bool>,
     /// How the millisecond line spells levels (key `level_names`: `rust`, the default, for
     /// `WARN`, or `python` for the seed's `WARNING`).
@@ -133,6 +135,20 @@ pub struct Config {
     pub syslog: Option<SyslogConfig>,
     /// A sink to the systemd journal (table `journald`; none unless set).
     pub journald: Option<JournaldConfig>,
+    /// When the file starts a new period (key `rotate`: `daily`, `hourly`, `never`; default
+    /// daily).
+    pub rotate: Option<Rotation>,
+    /// At most this many files of the stem are kept, the current one included; 0 keeps all
+    /// (key `max_files`).
+    pub max_files: Option<u32>,
+    /// Files older than this are deleted; zero keeps all (key `max_age`: `"30d"`, `"12h"`,
+    /// `"90m"`, `"45s"`).
+    pub max_age: Option<Duration>,
+    /// The stem's files together take at most this many bytes, the oldest deleted first; 0
+    /// sets no limit (key `max_total_size`: a number of bytes or `"1 GiB"`).
+    pub max_total_size: Option<u64>,
+    /// How backups are compressed (key `compress`: `none`, `gzip`, `zstd`; default none).
+    pub compress: Option<Compression>,
 }
 
 impl Config {
@@ -168,7 +184,12 @@ impl Config {
             level_names,
             last_resort,
             log_panics,
-            message_filter
+            message_filter,
+            rotate,
+            max_files,
+            max_age,
+            max_total_size,
+            compress
         );
         self.levels.extend(over.levels);
         syslog::merge_table(&mut self.syslog, over.syslog, SyslogConfig::merge);

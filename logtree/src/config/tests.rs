@@ -6,7 +6,7 @@ use std::time::Duration;
 use logtree_core::{Error, LevelFilter};
 
 use logtree_formatters::LevelNames;
-use logtree_sinks::{ColorMode, ConsoleStream, FlushPolicy};
+use logtree_sinks::{ColorMode, Compression, ConsoleStream, FlushPolicy, Rotation};
 
 use super::{Config, FormatSpec, JournaldConfig, SyslogConfig, FILE_KEYS};
 use logtree_sinks::{Facility, SyslogAddress, SyslogFormat};
@@ -33,6 +33,11 @@ utc = true
 level_names = "python"
 last_resort = false
 log_panics = false
+rotate = "hourly"
+max_files = 100
+max_age = "30d"
+max_total_size = "1 GiB"
+compress = "zstd"
 
 [levels]
 "app.db" = "trace"
@@ -87,6 +92,11 @@ fn full_config() -> Config {
                 .level(LevelFilter::Info),
         ),
         journald: Some(JournaldConfig::new().level(LevelFilter::Error)),
+        rotate: Some(Rotation::Hourly),
+        max_files: Some(100),
+        max_age: Some(Duration::from_secs(30 * 86_400)),
+        max_total_size: Some(1 << 30),
+        compress: Some(Compression::Zstd),
     }
 }
 
@@ -114,6 +124,8 @@ fn every_key_is_read_from_json() {
         "format": "json", "console_format": "millisecond",
         "file_format": "{time} {level} {message}", "utc": true,
         "level_names": "python", "last_resort": false, "log_panics": false,
+        "rotate": "hourly", "max_files": 100, "max_age": "30d", "max_total_size": "1 GiB",
+        "compress": "zstd",
         "levels": {"app.db": "trace", "hyper::proto": "WARNING"},
         "syslog": {"address": "tcp://127.0.0.1:5514", "format": "rfc3164", "facility": "local2",
                    "app_name": "shop", "level": "info"},
@@ -516,6 +528,43 @@ fn what_is_not_a_small_regular_file_is_refused_at_once() {
 }
 
 #[test]
+fn bad_rotation_retention_and_compression_values_name_the_key_and_the_place() {
+    let toml = |text: &str| Config::from_toml_str(text, "app.toml");
+    for (text, key, reason) in [
+        ("rotate = \"weekly\"", "rotate", "not a rotation"),
+        ("\nmax_age = \"30\"", "max_age", "no unit"),
+        ("max_age = \"a month\"", "max_age", "not an age"),
+        ("max_age = \"3 fortnights\"", "max_age", "unknown unit"),
+        ("max_age = 30", "max_age", "an age such as"),
+        ("max_total_size = \"lots\"", "max_total_size", "not a size"),
+        ("max_total_size = -1", "max_total_size", "negative"),
+        ("max_files = \"ten\"", "max_files", "invalid type"),
+        ("max_files = -3", "max_files", ""),
+        ("compress = \"bzip2\"", "compress", "not a compression"),
+        ("utc = \"yes\"", "utc", "invalid type"),
+    ] {
+        let line = if text.starts_with('\n') {
+            "line 2"
+        } else {
+            "line 1"
+        };
+        assert_invalid(toml(text), "app.toml", Some(key), &[reason, line, "column"]);
+    }
+    assert_invalid(
+        Config::from_json_str("{\n \"compress\": \"lz4\"}", "app.json"),
+        "app.json",
+        Some("compress"),
+        &["not a compression", "line 2"],
+    );
+    assert_invalid(
+        Config::from_json_str("{\"max_age\": \"12 parsecs\"}", "app.json"),
+        "app.json",
+        Some("max_age"),
+        &["unknown unit", "line 1"],
+    );
+}
+
+#[test]
 fn values_checked_beyond_their_type_still_give_line_and_column() {
     for (text, key, place) in [
         (
@@ -548,4 +597,16 @@ fn values_checked_beyond_their_type_still_give_line_and_column() {
         err.contains("file_stem") && err.contains("line 2 column"),
         "{err}"
     );
+}
+
+#[test]
+fn zero_turns_a_retention_limit_off() {
+    let config = Config::from_toml_str(
+        "max_files = 0\nmax_age = \"0d\"\nmax_total_size = 0",
+        "t.toml",
+    )
+    .unwrap();
+    assert_eq!(config.max_files, Some(0));
+    assert_eq!(config.max_age, Some(Duration::ZERO));
+    assert_eq!(config.max_total_size, Some(0));
 }

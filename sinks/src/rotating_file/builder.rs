@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use logtree_core::{Error, Formatter, LevelFilter};
 use logtree_formatters::MillisecondFormatter;
@@ -11,8 +12,8 @@ use super::clock::{Clock, SystemClock};
 use super::create::Modes;
 use super::flush::FlushPolicy;
 use super::naming::validate_stem;
+use super::policy::{Compression, Policies, Rotation};
 use super::registry;
-use super::roller::Roller;
 use super::trigger::Trigger;
 use super::writer::Settings;
 use super::RotatingFileSink;
@@ -40,7 +41,7 @@ pub struct RotatingFileSinkBuilder {
     dir: PathBuf,
     max_bytes: u64,
     backup_count: u32,
-    at_midnight: bool,
+    policies: Policies,
     policy: FlushPolicy,
     level: LevelFilter,
     formatter: Option<Box<dyn Formatter>>,
@@ -56,7 +57,7 @@ impl RotatingFileSinkBuilder {
             dir: PathBuf::from(DEFAULT_DIR),
             max_bytes: DEFAULT_MAX_BYTES,
             backup_count: DEFAULT_BACKUP_COUNT,
-            at_midnight: false,
+            policies: Policies::default(),
             policy: FlushPolicy::EveryRecord,
             level: LevelFilter::Trace,
             formatter: None,
@@ -95,11 +96,61 @@ impl RotatingFileSinkBuilder {
         self
     }
 
-    /// Also starts a new file, named with the new date, when local midnight passes (off by
-    /// default: the file keeps the date of setup). The old date's file and backups keep their
-    /// names; `backup_count` applies to each date's file.
-    pub fn roll_at_midnight(mut self, at_midnight: bool) -> RotatingFileSinkBuilder {
-        self.at_midnight = at_midnight;
+    /// Starts a new file each day, each hour, or never ([`Rotation::Daily`] by default), as
+    /// well as when the size limit is reached: whichever comes first. The period's date (and
+    /// hour) is in the name, `App_2025-06-28.log` or `App_2025-06-28T14.log`; a past period's
+    /// file and backups keep their names, and `backup_count` applies to each period's.
+    /// [`Rotation::Never`] keeps the date of setup in the name.
+    pub fn rotate(mut self, rotation: Rotation) -> RotatingFileSinkBuilder {
+        self.policies.schedule.rotation = rotation;
+        self
+    }
+
+    /// Periods (and the date in the name) follow UTC instead of local time (false by
+    /// default).
+    pub fn utc(mut self, utc: bool) -> RotatingFileSinkBuilder {
+        self.policies.schedule.utc = utc;
+        self
+    }
+
+    /// [`rotate`](Self::rotate)`(Rotation::Daily)` for true, `(Rotation::Never)` for false.
+    #[deprecated(note = "use `rotate(Rotation::Daily)` or `rotate(Rotation::Never)`")]
+    pub fn roll_at_midnight(self, at_midnight: bool) -> RotatingFileSinkBuilder {
+        self.rotate(if at_midnight {
+            Rotation::Daily
+        } else {
+            Rotation::Never
+        })
+    }
+
+    /// Keeps at most `max_files` files of the stem, across periods and restarts: the current
+    /// file, backups and past periods' files, plain or compressed. The oldest go first; the
+    /// current file counts but is never deleted. `0` (the default): no limit.
+    pub fn max_files(mut self, max_files: u32) -> RotatingFileSinkBuilder {
+        self.policies.retention.max_files = max_files;
+        self
+    }
+
+    /// Deletes the stem's files older than `max_age`: those whose last write and whose
+    /// period's end are both further back (so a file that never rotates is judged by its last
+    /// record). Zero (the default): no limit.
+    pub fn max_age(mut self, max_age: Duration) -> RotatingFileSinkBuilder {
+        self.policies.retention.max_age = max_age;
+        self
+    }
+
+    /// Keeps the stem's files within `max_total_size` bytes together (logback's
+    /// `totalSizeCap`; compressed files by their compressed size), deleting the oldest first.
+    /// The current file counts but is never deleted. `0` (the default): no limit.
+    pub fn max_total_size(mut self, max_total_size: u64) -> RotatingFileSinkBuilder {
+        self.policies.retention.max_total_size = max_total_size;
+        self
+    }
+
+    /// Compresses backups (and past periods' files) on the writer's background thread, never
+    /// in a log call; [`Compression::None`] by default.
+    pub fn compress(mut self, compression: Compression) -> RotatingFileSinkBuilder {
+        self.policies.compression = compression;
         self
     }
 
@@ -209,7 +260,8 @@ impl RotatingFileSinkBuilder {
     /// - [`Error::InvalidOption`] when the stem is empty or contains a path separator or `..`,
     ///   when a buffered policy has a zero capacity or interval (or a capacity that cannot be
     ///   allocated), or when another sink of this process has the file open with a different
-    ///   `max_bytes`, `backup_count`, `roll_at_midnight`, flush policy, `mode` or `dir_mode`;
+    ///   `max_bytes`, `backup_count`, `rotate`, `utc`, `max_files`, `max_age`,
+    ///   `max_total_size`, `compress`, flush policy, `mode` or `dir_mode`;
     /// - [`Error::CreateDir`] when the directory cannot be created or is a file;
     /// - [`Error::OpenFile`] when the directory is not writable or the file cannot be opened,
     ///   a symbolic link at the file's name included (unix: refused, never followed).
@@ -224,15 +276,13 @@ impl RotatingFileSinkBuilder {
                 } else {
                     self.max_bytes
                 },
-                at_midnight: self.at_midnight,
             },
-            roller: Roller {
-                backup_count: self.backup_count,
-            },
+            backup_count: self.backup_count,
             policy: self.policy,
             clock: self.clock,
             modes: self.modes,
             multi_process: self.multi_process,
+            policies: self.policies,
         };
         let writer = registry::writer(&self.dir, &self.stem, settings)?;
         Ok(RotatingFileSink::from_writer(
@@ -252,7 +302,12 @@ impl fmt::Debug for RotatingFileSinkBuilder {
             .field("dir", &self.dir)
             .field("max_bytes", &self.max_bytes)
             .field("backup_count", &self.backup_count)
-            .field("roll_at_midnight", &self.at_midnight)
+            .field("rotate", &self.policies.schedule.rotation)
+            .field("utc", &self.policies.schedule.utc)
+            .field("max_files", &self.policies.retention.max_files)
+            .field("max_age", &self.policies.retention.max_age)
+            .field("max_total_size", &self.policies.retention.max_total_size)
+            .field("compress", &self.policies.compression)
             .field("flush_policy", &self.policy)
             .field("level", &self.level)
             .field("multi_process", &self.multi_process);

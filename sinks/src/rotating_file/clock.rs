@@ -1,10 +1,11 @@
-//! Where a rotating file sink reads the time: the date of its file and local midnight.
+//! Where a rotating file sink reads the time: the period of its file and when the next starts.
 
 use std::time::SystemTime;
 
-/// The source of "now" for a [`RotatingFileSink`](super::RotatingFileSink): the date in the
-/// file name at setup and, with [`roll_at_midnight`](super::RotatingFileSinkBuilder::roll_at_midnight),
-/// the moment local midnight passes (the clock is then read once per record).
+/// The source of "now" for a [`RotatingFileSink`](super::RotatingFileSink): the date (and
+/// hour) in the file name, the moment the next period starts (with a
+/// [`Rotation`](super::Rotation) other than `Never`, the clock is then read once per record),
+/// and the age of files for [`max_age`](super::RotatingFileSinkBuilder::max_age).
 ///
 /// Programs keep the default, [`SystemClock`]. Tests inject their own to cross midnight without
 /// waiting for it; any `Fn() -> SystemTime + Send + Sync` closure is a clock:

@@ -1,5 +1,6 @@
 //! The rotating file sink: `<dir>/<stem>_<YYYY-MM-DD>.log`, rolled over by size (and
-//! optionally at midnight) into numbered backups.
+//! by time (daily by default, hourly) into numbered backups; retention and compression of the
+//! files of past periods.
 
 mod builder;
 mod clock;
@@ -10,8 +11,8 @@ mod flush;
 mod fork;
 mod lock;
 mod naming;
+mod policy;
 mod registry;
-mod roller;
 #[cfg(test)]
 mod tests;
 mod trigger;
@@ -32,12 +33,20 @@ pub use builder::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE};
 pub use clock::{Clock, SystemClock};
 pub use flush::{FlushPolicy, Overflow};
 pub use naming::validate_stem;
+pub use policy::{Compression, Rotation};
 
 use crate::line_buffer::LineBuffer;
 use writer::Writer;
 
-/// Writes records to `<dir>/<stem>_<YYYY-MM-DD>.log` (the local date of setup) and rolls it
-/// over into `<file>.1` (newest) … `<file>.<backup_count>` by size.
+/// Writes records to `<dir>/<stem>_<YYYY-MM-DD>.log` (the current day's, or
+/// `…_<YYYY-MM-DD>T<HH>.log` the hour's, per the [`Rotation`]) and rolls it over into
+/// `<file>.1` (newest) … `<file>.<backup_count>` by size.
+///
+/// Files of past periods and backups are kept, compressed ([`Compression`]) and deleted by
+/// the retention limits ([`max_files`](RotatingFileSinkBuilder::max_files),
+/// [`max_age`](RotatingFileSinkBuilder::max_age),
+/// [`max_total_size`](RotatingFileSinkBuilder::max_total_size)) in the background; only names
+/// the sink makes are ever touched.
 ///
 /// Semantics (DESIGN.md, "Rotating file sink"):
 /// - Before writing a record that would take the file past `max_bytes`, the sink rolls over,
@@ -177,7 +186,8 @@ struct ChildWriter {
 
 impl RotatingFileSink {
     /// A builder for the file `<dir>/<stem>_<YYYY-MM-DD>.log`, with the defaults: directory
-    /// `logs`, `max_bytes` 1 MiB, 5 backups, no roll-over at midnight,
+    /// `logs`, `max_bytes` 1 MiB, 5 backups, a new file each local day, no retention limit, no
+    /// compression,
     /// [`FlushPolicy::EveryRecord`], every level, the local-time millisecond formatter, and on
     /// unix files created `0o640` and directories `0o750` (before the umask).
     pub fn builder(stem: impl Into<String>) -> RotatingFileSinkBuilder {
@@ -192,7 +202,7 @@ impl RotatingFileSink {
         RotatingFileSink::builder(stem).build()
     }
 
-    /// The file written now (its date changes at midnight when rolling at midnight).
+    /// The file written now (its date, or hour, follows the [`Rotation`]).
     pub fn path(&self) -> PathBuf {
         match self.writer() {
             Ok(writer) => writer.current_path(),

@@ -1,9 +1,5 @@
-//! File names: `<dir>/<stem>_<YYYY-MM-DD>.log` and its numbered backups.
+//! The stem of the file names (the names themselves: `policy/names.rs`).
 
-use std::path::{Path, PathBuf};
-use std::time::SystemTime;
-
-use chrono::{DateTime, Local, NaiveDate};
 use logtree_core::Error;
 
 /// Checks a file stem: refuses one that is empty or that could name a file outside the log
@@ -32,41 +28,9 @@ pub fn validate_stem(stem: &str) -> Result<(), Error> {
     })
 }
 
-/// The local date of `at`, as the file name shows it.
-pub(crate) fn local_date(at: SystemTime) -> NaiveDate {
-    DateTime::<Local>::from(at).date_naive()
-}
-
-/// `<dir>/<stem>_<YYYY-MM-DD>.log`.
-pub(crate) fn file_path(dir: &Path, stem: &str, date: NaiveDate) -> PathBuf {
-    dir.join(format!("{stem}_{}.log", date.format("%Y-%m-%d")))
-}
-
-/// `<file>.<n>`: backup 1 is the newest.
-pub(crate) fn backup_path(file: &Path, n: u32) -> PathBuf {
-    let mut name = file.as_os_str().to_owned();
-    name.push(format!(".{n}"));
-    PathBuf::from(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_and_backup_names() {
-        let date = NaiveDate::from_ymd_opt(2025, 6, 7).unwrap();
-        let file = file_path(Path::new("logs"), "App", date);
-        assert_eq!(file, Path::new("logs/App_2025-06-07.log"));
-        assert_eq!(
-            backup_path(&file, 1),
-            Path::new("logs/App_2025-06-07.log.1")
-        );
-        assert_eq!(
-            backup_path(&file, 12),
-            Path::new("logs/App_2025-06-07.log.12")
-        );
-    }
 
     #[test]
     fn stems_are_checked() {
@@ -81,11 +45,5 @@ mod tests {
             );
             assert!(err.to_string().contains(&format!("{bad:?}")), "{err}");
         }
-    }
-
-    #[test]
-    fn local_date_follows_the_local_zone() {
-        let now = SystemTime::now();
-        assert_eq!(local_date(now), Local::now().date_naive());
     }
 }

@@ -1,8 +1,4 @@
-//! When to roll over: a size limit, and optionally local midnight.
-
-use std::time::{Duration, SystemTime};
-
-use chrono::{DateTime, Local, TimeZone};
+//! When to roll over for size (the period's end is the schedule's: `policy/period.rs`).
 
 /// Decides when the current file is done. A plain value: the sink keeps the byte count and
 /// asks this whether the next record fits, so no file system call is made per record.
@@ -10,8 +6,6 @@ use chrono::{DateTime, Local, TimeZone};
 pub(crate) struct Trigger {
     /// `0`: never roll over for size.
     pub(crate) max_bytes: u64,
-    /// Also start a new dated file when local midnight passes.
-    pub(crate) at_midnight: bool,
 }
 
 impl Trigger {
@@ -29,68 +23,20 @@ impl Trigger {
     pub(crate) fn holds(&self, size: u64, len: usize) -> bool {
         self.max_bytes == 0 || size.saturating_add(len as u64) <= self.max_bytes
     }
-
-    /// The next moment a new dated file starts, when rolling at midnight.
-    pub(crate) fn next_date_change(&self, now: SystemTime) -> Option<SystemTime> {
-        self.at_midnight.then(|| next_local_midnight(now))
-    }
-}
-
-/// The first instant of the local day after the one containing `now`. Where a time-zone change
-/// skips midnight, the first existing instant after it; should even that fail, a day later.
-fn next_local_midnight(now: SystemTime) -> SystemTime {
-    let fallback = now
-        .checked_add(Duration::from_secs(24 * 60 * 60))
-        .unwrap_or(now);
-    let Some(tomorrow) = DateTime::<Local>::from(now).date_naive().succ_opt() else {
-        return fallback;
-    };
-    (0..24)
-        .filter_map(|hour| tomorrow.and_hms_opt(hour, 0, 0))
-        .find_map(|start| Local.from_local_datetime(&start).earliest())
-        .map_or(fallback, SystemTime::from)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     #[test]
     fn size_limit_rolls_before_a_record_that_would_pass_it() {
-        let t = Trigger {
-            max_bytes: 100,
-            at_midnight: false,
-        };
+        let t = Trigger { max_bytes: 100 };
         assert!(!t.exceeded(0, 500), "an empty file takes any record");
         assert!(!t.exceeded(90, 10), "exactly full is allowed");
         assert!(t.exceeded(90, 11));
         assert!(t.exceeded(150, 1));
-        let never = Trigger {
-            max_bytes: 0,
-            at_midnight: false,
-        };
+        let never = Trigger { max_bytes: 0 };
         assert!(!never.exceeded(u64::MAX, usize::MAX));
-        assert_eq!(never.next_date_change(SystemTime::now()), None);
-    }
-
-    #[test]
-    fn midnight_is_the_start_of_the_next_local_day() {
-        let t = Trigger {
-            max_bytes: 0,
-            at_midnight: true,
-        };
-        let noon = NaiveDate::from_ymd_opt(2025, 3, 4)
-            .and_then(|d| d.and_hms_opt(12, 0, 0))
-            .and_then(|n| Local.from_local_datetime(&n).earliest())
-            .unwrap();
-        let next = t.next_date_change(noon.into()).unwrap();
-        let next = DateTime::<Local>::from(next);
-        assert_eq!(
-            next.date_naive(),
-            NaiveDate::from_ymd_opt(2025, 3, 5).unwrap()
-        );
-        assert_eq!(next.time(), chrono::NaiveTime::MIN);
-        assert!(next > noon);
     }
 }

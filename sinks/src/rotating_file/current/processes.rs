@@ -164,10 +164,7 @@ mod tests {
     #[test]
     fn a_roll_over_another_process_did_is_followed_not_repeated() {
         let root = tempfile::tempdir().unwrap();
-        let trigger = Trigger {
-            max_bytes: 12,
-            at_midnight: false,
-        };
+        let trigger = Trigger { max_bytes: 12 };
         // Two writers with a directory each, as two processes have.
         let (dir_a, dir_b) = (
             LogDir::open(root.path(), MODES).unwrap(),

@@ -156,6 +156,7 @@ fn every_record_writes_shared_and_rolls_exactly_under_contention() {
             });
         }
     });
+    sink.flush().unwrap();
 
     let all = files(dir.path());
     let rolls = all.len() - 1;

@@ -134,6 +134,7 @@ fn a_roll_over_into_a_deleted_directory_recreates_it() {
     assert!(err.to_string().contains("written again"), "{err}");
     // `abc`, read back from the deleted file, and `def` went to the recreated file, which
     // the next record rolled over.
+    sink.flush().unwrap();
     let name = name_of(&sink.path());
     let all = files(&logs);
     assert_eq!(all[&name], "ghi\n");

@@ -2,6 +2,7 @@
 
 use std::fs;
 
+use super::super::Rotation;
 use super::*;
 
 fn day(d: u32) -> NaiveDate {
@@ -17,6 +18,7 @@ fn the_file_takes_the_date_of_setup_and_keeps_it_without_midnight_rolls() {
     let dir = tempfile::tempdir().unwrap();
     let clock = TestClock::new(local(day(7), 23, 59, 59));
     let sink = builder(dir.path(), "App")
+        .rotate(Rotation::Never)
         .clock(clock.clone())
         .build()
         .unwrap();
@@ -36,7 +38,7 @@ fn midnight_starts_a_file_of_the_new_date_and_old_backups_keep_their_names() {
         let sink = builder(dir.path(), "App")
             .max_bytes(4)
             .backup_count(3)
-            .roll_at_midnight(true)
+            .rotate(Rotation::Daily)
             .flush_policy(policy)
             .clock(clock.clone())
             .build()
@@ -79,7 +81,7 @@ fn a_restart_after_midnight_appends_to_that_dates_file() {
     let dir = tempfile::tempdir().unwrap();
     let clock = TestClock::new(local(day(7), 10, 0, 0));
     let first = builder(dir.path(), "App")
-        .roll_at_midnight(true)
+        .rotate(Rotation::Daily)
         .clock(clock.clone())
         .build()
         .unwrap();
@@ -87,7 +89,7 @@ fn a_restart_after_midnight_appends_to_that_dates_file() {
     log(&first, "from the first run").unwrap();
     drop(first);
     let second = builder(dir.path(), "App")
-        .roll_at_midnight(true)
+        .rotate(Rotation::Daily)
         .clock(clock.clone())
         .build()
         .unwrap();

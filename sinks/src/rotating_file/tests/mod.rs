@@ -62,12 +62,13 @@ pub(super) fn log_at(sink: &RotatingFileSink, msg: &str, at: SystemTime) -> Resu
     )
 }
 
-/// Every regular file of `dir`: name -> contents.
+/// Every regular file of `dir` but the hidden ones (the archiver's lock): name -> contents.
 pub(super) fn files(dir: &Path) -> BTreeMap<String, String> {
     fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap())
         .filter(|entry| entry.file_type().unwrap().is_file())
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
         .map(|entry| {
             (
                 entry.file_name().into_string().unwrap(),

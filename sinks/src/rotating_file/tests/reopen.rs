@@ -45,6 +45,7 @@ fn reopen_of_a_file_still_in_place_appends_to_it() {
     // The size is counted again from the file: "abcd\n" + "efgh\n" fills it, then it rolls.
     log(&sink, "efgh").unwrap();
     log(&sink, "ij").unwrap();
+    sink.flush().unwrap();
     let name = name_of(&sink.path());
     let all = files(dir.path());
     assert_eq!(all[&backup(&name, 1)], "abcd\nefgh\n");

@@ -47,6 +47,9 @@ fn backups_shift_and_the_oldest_is_removed() {
         .unwrap();
     for i in 0..10 {
         log(&sink, &format!("{i}")).unwrap();
+        // The backups are shifted and the oldest deleted by the archive thread: `flush`
+        // waits for it.
+        sink.flush().unwrap();
         let count = files(dir.path()).len();
         assert!(count <= 4, "at most backup_count + 1 files, got {count}");
     }
@@ -104,7 +107,7 @@ fn backup_count_zero_never_rolls_over() {
 }
 
 #[test]
-fn a_roll_over_that_fails_keeps_appending_and_reports() {
+fn a_roll_over_that_cannot_be_finished_keeps_every_record_and_reports() {
     let dir = tempfile::tempdir().unwrap();
     let sink = builder(dir.path(), "App")
         .max_bytes(4)
@@ -117,24 +120,33 @@ fn a_roll_over_that_fails_keeps_appending_and_reports() {
     fs::create_dir(&blocker).unwrap();
     fs::write(blocker.join("keep"), "").unwrap();
 
-    log(&sink, "one").unwrap();
-    let err = log(&sink, "two").unwrap_err();
-    assert!(
-        matches!(&err, Error::RemoveFile { path, .. } if path.ends_with(backup(&name, 1))),
-        "{err}"
-    );
-    let err = log(&sink, "three").unwrap_err();
-    assert!(matches!(err, Error::RemoveFile { .. }), "{err}");
-    // Nothing was lost or truncated: the file grew past max_bytes instead.
-    assert_eq!(
-        fs::read_to_string(sink.path()).unwrap(),
-        "one\ntwo\nthree\n"
-    );
+    // The archive thread cannot finish the roll-overs (the caller only moves the file aside
+    // under a staged name): a later roll-over or the flush reports why.
+    let mut errors: Vec<Error> = ["one", "two", "three"]
+        .into_iter()
+        .filter_map(|msg| log(&sink, msg).err())
+        .collect();
+    errors.extend(sink.flush().err());
+    assert!(!errors.is_empty(), "the failure is reported");
+    for err in &errors {
+        assert!(
+            matches!(err, Error::Rename { to, .. } if to.ends_with(backup(&name, 1)))
+                || matches!(err, Error::RemoveFile { path, .. } if path.ends_with(backup(&name, 1))),
+            "{err}"
+        );
+    }
+    // Nothing was lost or truncated: the staged files keep their records.
+    let mut all: Vec<String> = files(dir.path()).into_values().collect();
+    all.sort();
+    assert_eq!(all, ["one\n", "three\n", "two\n"]);
 
-    // Once the cause is gone, the next record rolls over normally.
+    // Once the cause is gone, the staged roll-overs are finished in order: with one backup
+    // kept, the newest of them is `.1` and the older ones are deleted as the oldest backups.
     fs::remove_dir_all(&blocker).unwrap();
     log(&sink, "four").unwrap();
+    sink.flush().unwrap();
     let all = files(dir.path());
-    assert_eq!(all[&backup(&name, 1)], "one\ntwo\nthree\n");
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[&backup(&name, 1)], "three\n");
     assert_eq!(all[&name], "four\n");
 }

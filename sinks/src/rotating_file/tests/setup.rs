@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use logtree_core::{Error, LevelFilter, LoggerTree, MemorySink, SetupOptions, Sink, SinkId};
 
-use super::super::naming::local_date;
+use super::super::{Compression, Rotation};
 use super::*;
 
 #[test]
@@ -16,7 +16,8 @@ fn file_is_stem_and_local_date_of_setup_in_dir() {
     // The date may change between the two reads only at midnight; compare with the sink's.
     let name = name_of(&sink.path());
     assert!(
-        name == expected || name == format!("App_{}.log", local_date(SystemTime::now())),
+        name == expected
+            || name == format!("App_{}.log", Local::now().date_naive().format("%Y-%m-%d")),
         "{name}"
     );
     assert_eq!(
@@ -35,7 +36,12 @@ fn defaults_are_the_documented_ones() {
     assert!(debug.contains("max_bytes: 1048576"), "{debug}");
     assert!(debug.contains("backup_count: 5"), "{debug}");
     assert!(debug.contains("flush_policy: EveryRecord"), "{debug}");
-    assert!(debug.contains("roll_at_midnight: false"), "{debug}");
+    assert!(debug.contains("rotate: Daily"), "{debug}");
+    assert!(debug.contains("utc: false"), "{debug}");
+    assert!(debug.contains("max_files: 0"), "{debug}");
+    assert!(debug.contains("max_age: 0ns"), "{debug}");
+    assert!(debug.contains("max_total_size: 0"), "{debug}");
+    assert!(debug.contains("compress: None"), "{debug}");
     assert_eq!(super::super::DEFAULT_MAX_BYTES, 1_048_576);
 
     // The default directory is relative to the working directory; use it through a nested path
@@ -82,6 +88,7 @@ fn restart_appends_and_counts_the_existing_size() {
     assert_eq!(fs::read_to_string(&path).unwrap(), "abcd\nefgh\n");
     // 10 bytes are there: one more byte would pass max_bytes, so the file rolls over.
     log(&sink, "i").unwrap();
+    sink.flush().unwrap();
     let name = name_of(&path);
     let all = files(dir.path());
     assert_eq!(all[&name], "i\n");
@@ -175,6 +182,7 @@ fn two_sinks_on_one_file_share_one_writer_and_identity() {
         log(&a, &format!("a{i}")).unwrap();
         log(&b, &format!("b{i}")).unwrap();
     }
+    a.flush().unwrap();
     // One byte count for both: each file holds what fits in 6 bytes, in order.
     let name = name_of(&a.path());
     let all = files(dir.path());
@@ -207,10 +215,31 @@ fn sharing_a_writer_with_other_options_is_refused() {
             builder(dir.path(), "App").max_bytes(100).backup_count(1),
         ),
         (
-            "roll_at_midnight",
+            "rotate",
             builder(dir.path(), "App")
                 .max_bytes(100)
-                .roll_at_midnight(true),
+                .rotate(Rotation::Hourly),
+        ),
+        ("utc", builder(dir.path(), "App").max_bytes(100).utc(true)),
+        (
+            "max_files",
+            builder(dir.path(), "App").max_bytes(100).max_files(3),
+        ),
+        (
+            "max_age",
+            builder(dir.path(), "App")
+                .max_bytes(100)
+                .max_age(Duration::from_secs(60)),
+        ),
+        (
+            "max_total_size",
+            builder(dir.path(), "App").max_bytes(100).max_total_size(1),
+        ),
+        (
+            "compress",
+            builder(dir.path(), "App")
+                .max_bytes(100)
+                .compress(Compression::Zstd),
         ),
         (
             "flush_policy",
@@ -271,6 +300,7 @@ fn created_files_and_directories_get_the_default_modes() {
     let sink = builder(&nested, "App").max_bytes(2).build().unwrap();
     log(&sink, "a").unwrap();
     log(&sink, "b").unwrap();
+    sink.flush().unwrap();
     assert_eq!(super::super::DEFAULT_FILE_MODE, 0o640);
     assert_eq!(super::super::DEFAULT_DIR_MODE, 0o750);
     for created in ["a", "a/b", "a/b/c"] {
@@ -324,6 +354,7 @@ fn created_files_and_directories_take_the_modes_set() {
         .unwrap();
     log(&sink, "a").unwrap();
     log(&sink, "b").unwrap();
+    sink.flush().unwrap();
     let name = name_of(&sink.path());
     for file in [name.clone(), backup(&name, 1)] {
         assert_eq!(mode_of(&nested.join(&file)), 0o600 & !umask, "{file}");

@@ -9,6 +9,8 @@
 //! there, a reopen, settling a failed write, a deferred error to return, writing the buffers.
 //! A line that cannot take its policy's way takes the exclusive way.
 
+mod archive;
+use archive::{ArchiveJobs, SETTLE_WAIT};
 mod background;
 mod buffered;
 mod thread_buffers;
@@ -28,8 +30,9 @@ use super::create::Modes;
 use super::current::{check_writable, Current, Shared};
 use super::dir::LogDir;
 use super::flush::{FlushPolicy, Signal};
-use super::naming::{file_path, local_date};
-use super::roller::Roller;
+use super::policy::Archiver;
+use super::policy::Policies;
+use super::policy::{Rotation, Stager};
 use super::trigger::Trigger;
 pub(crate) use background::Drained;
 use buffered::TimerSlot;
@@ -44,13 +47,16 @@ const CHECK_INTERVAL: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub(crate) struct Settings {
     pub(crate) trigger: Trigger,
-    pub(crate) roller: Roller,
+    /// Numbered backups kept per period (`0`: size roll-overs are off).
+    pub(crate) backup_count: u32,
     pub(crate) policy: FlushPolicy,
     pub(crate) clock: Arc<dyn Clock>,
     /// Permissions of the files and directories the sink creates.
     pub(crate) modes: Modes,
     /// Write under the cross-process lock from the start.
     pub(crate) multi_process: bool,
+    /// Time rotation, retention and compression.
+    pub(crate) policies: Policies,
 }
 
 pub(crate) struct Writer {
@@ -76,6 +82,8 @@ pub(crate) struct Writer {
     /// Records dropped by callers whose buffer was full (`Overflow::Drop`), not yet counted
     /// in the state.
     overflowed: AtomicU64,
+    /// The archive thread: finishes roll-overs, deletes, compresses, applies retention.
+    jobs: ArchiveJobs,
     /// Handed to the timer thread, which must not keep the writer alive.
     me: Weak<Writer>,
 }
@@ -96,6 +104,8 @@ struct State {
     /// Records dropped from `retry` and not yet reported.
     dropped: u64,
     next_date_change: Option<SystemTime>,
+    /// Gives the files a roll-over moves aside their staged names.
+    stager: Stager,
     /// Records stamped within it skip the check that the file is still at its path.
     check_window: Range<UnixTime>,
 }
@@ -109,7 +119,10 @@ impl Writer {
     ) -> Result<Arc<Writer>, Error> {
         let now = settings.clock.now();
         let dir = LogDir::open(&dir, settings.modes)?;
-        let path = file_path(dir.path(), stem, local_date(now));
+        let path = settings
+            .policies
+            .schedule
+            .current_path(dir.path(), stem, now);
         check_writable(dir.path(), &path)?;
         let mut current = Current::new(path, settings.multi_process);
         current.ensure_open(&dir)?;
@@ -124,7 +137,8 @@ impl Writer {
                 })?;
         }
         let state = State {
-            next_date_change: settings.trigger.next_date_change(now),
+            next_date_change: next_period(&settings, now),
+            stager: Stager::new(dir.path(), stem),
             current,
             threads: Vec::new(),
             runs: Vec::new(),
@@ -134,6 +148,17 @@ impl Writer {
             dropped: 0,
             check_window: check_window(UnixTime::from(now)),
         };
+        let archiver = Archiver::new(
+            dir.path().to_owned(),
+            stem,
+            settings.policies,
+            settings.backup_count,
+        );
+        let jobs = ArchiveJobs::new(archiver, Arc::clone(&settings.clock));
+        // Finishes what an earlier run left (staged files, partial archives) and applies
+        // retention, in the background.
+        // (No run has failed yet: nothing to report.)
+        let _ = jobs.request(state.current.path.clone());
         static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
         Ok(Arc::new_cyclic(|me| Writer {
             id: SinkId::new(state.current.path.to_string_lossy()),
@@ -147,6 +172,7 @@ impl Writer {
             timer: Mutex::default(),
             signal: Arc::default(),
             overflowed: AtomicU64::new(0),
+            jobs,
             me: me.clone(),
         }))
     }
@@ -180,19 +206,44 @@ impl Writer {
                 format!("{}", mine.trigger.max_bytes),
             ),
             (
-                "roll_at_midnight",
-                mine.trigger.at_midnight != other.trigger.at_midnight,
-                format!("{}", mine.trigger.at_midnight),
-            ),
-            (
                 "backup_count",
-                mine.roller != other.roller,
-                format!("{}", mine.roller.backup_count),
+                mine.backup_count != other.backup_count,
+                format!("{}", mine.backup_count),
             ),
             (
                 "flush_policy",
                 mine.policy != other.policy,
                 format!("{:?}", mine.policy),
+            ),
+            (
+                "rotate",
+                mine.policies.schedule.rotation != other.policies.schedule.rotation,
+                format!("{:?}", mine.policies.schedule.rotation),
+            ),
+            (
+                "utc",
+                mine.policies.schedule.utc != other.policies.schedule.utc,
+                format!("{}", mine.policies.schedule.utc),
+            ),
+            (
+                "max_files",
+                mine.policies.retention.max_files != other.policies.retention.max_files,
+                format!("{}", mine.policies.retention.max_files),
+            ),
+            (
+                "max_age",
+                mine.policies.retention.max_age != other.policies.retention.max_age,
+                format!("{:?}", mine.policies.retention.max_age),
+            ),
+            (
+                "max_total_size",
+                mine.policies.retention.max_total_size != other.policies.retention.max_total_size,
+                format!("{}", mine.policies.retention.max_total_size),
+            ),
+            (
+                "compress",
+                mine.policies.compression != other.policies.compression,
+                format!("{:?}", mine.policies.compression),
             ),
             #[cfg(unix)]
             (
@@ -340,10 +391,16 @@ impl Writer {
             .is_some_and(|change| self.settings.clock.now() >= change)
     }
 
-    /// Writes what is buffered.
+    /// Writes what is buffered, and waits for the archive thread's runs asked for so far (so
+    /// that backups have their final names).
     pub(crate) fn flush(&self) -> Result<(), Error> {
-        let mut s = self.exclusive();
-        self.write_buffers(&mut s)?;
+        {
+            let mut s = self.exclusive();
+            self.write_buffers(&mut s)?;
+        }
+        if let Some(err) = self.jobs.settle(SETTLE_WAIT) {
+            self.defer(err);
+        }
         self.take_pending().map_or(Ok(()), Err)
     }
 
@@ -369,7 +426,8 @@ impl Writer {
         };
         // Outside the lock: the thread may be waiting for it.
         self.stop_timer();
-        result
+        let archived = self.jobs.settle(SETTLE_WAIT);
+        result.and(archived.map_or(Ok(()), Err))
     }
 
     /// The timer thread's flush; true when records are still buffered (the write failed).
@@ -418,10 +476,18 @@ impl Writer {
     /// [`Current::roll_over`]). If the roller fails, the current file stays open and is
     /// appended to.
     fn roll(&self, s: &mut State, len: usize) -> Result<(), Error> {
-        let (trigger, roller) = (self.settings.trigger, self.settings.roller);
-        let rolled = s
-            .current
-            .roll_over(&self.dir, trigger, len, |path| roller.roll(path));
+        let trigger = self.settings.trigger;
+        let stager = &mut s.stager;
+        let rolled = s.current.roll_over(&self.dir, trigger, len, |path| {
+            stager.stage(path).map(|_| ())
+        });
+        if rolled.is_ok() {
+            // The backups' shift, the oldest's deletion and compression: on the archive
+            // thread (a failure of an earlier run is reported now).
+            if let Some(err) = self.jobs.request(s.current.path.clone()) {
+                self.defer(err);
+            }
+        }
         if let Err(err) = rolled {
             if s.current.missing(&self.dir) {
                 // Closes the file, and writes again what it got since the last check; that
@@ -435,14 +501,23 @@ impl Writer {
         Ok(())
     }
 
-    /// Starts the file of the new local date; the old date's files keep their names.
+    /// Starts the file of the new period (day or hour); the old period's files keep their
+    /// names, and the archive thread compresses them and applies retention.
     fn start_new_date(&self, s: &mut State) -> Result<(), Error> {
         self.write_buffers(s)?;
         let now = self.settings.clock.now();
-        s.next_date_change = self.settings.trigger.next_date_change(now);
-        s.current.path = file_path(self.dir.path(), &self.stem, local_date(now));
+        s.next_date_change = next_period(&self.settings, now);
+        s.current.path =
+            self.settings
+                .policies
+                .schedule
+                .current_path(self.dir.path(), &self.stem, now);
         s.current.close();
-        s.current.ensure_open(&self.dir)
+        let opened = s.current.ensure_open(&self.dir);
+        if let Some(err) = self.jobs.request(s.current.path.clone()) {
+            self.defer(err);
+        }
+        opened
     }
 }
 
@@ -451,7 +526,16 @@ impl Drop for Writer {
         // The last sink is gone and with it anyone to report to.
         let _ = self.write_buffers(&mut self.exclusive());
         self.stop_timer();
+        self.jobs.stop();
     }
+}
+
+/// When the next period (day or hour) starts, unless the file never changes its name.
+fn next_period(settings: &Settings, now: SystemTime) -> Option<SystemTime> {
+    let schedule = settings.policies.schedule;
+    (schedule.rotation != Rotation::Never)
+        .then(|| schedule.next_start(now))
+        .flatten()
 }
 
 /// Whether a record stamped `at` checks that the file is still at its path. The record's time

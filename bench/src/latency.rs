@@ -1,0 +1,129 @@
+//! The latency workload's statistics: each call's time, and its percentiles.
+
+/// The percentiles of the latency table, in nanoseconds per call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Percentiles {
+    /// The median call.
+    pub p50: u64,
+    /// 99 % of calls took at most this.
+    pub p99: u64,
+    /// 99.9 %.
+    pub p999: u64,
+    /// 99.99 %.
+    pub p9999: u64,
+    /// The slowest call.
+    pub max: u64,
+}
+
+impl Percentiles {
+    /// The percentiles of `times` (sorted in place), by the nearest-rank method: the p-th
+    /// percentile is the smallest time that at least p % of the calls did not exceed. `None`
+    /// for no calls.
+    pub fn of(times: &mut [u64]) -> Option<Percentiles> {
+        times.sort_unstable();
+        let max = *times.last()?;
+        // Per ten thousand, so that 99.99 % is a whole number.
+        let rank = |per_10k: usize| {
+            let index = (per_10k * times.len()).div_ceil(10_000).max(1) - 1;
+            times[index]
+        };
+        Some(Percentiles {
+            p50: rank(5_000),
+            p99: rank(9_900),
+            p999: rank(9_990),
+            p9999: rank(9_999),
+            max,
+        })
+    }
+
+    /// The five figures as the child prints them after its result.
+    pub fn to_fields(self) -> String {
+        format!(
+            "{} {} {} {} {}",
+            self.p50, self.p99, self.p999, self.p9999, self.max
+        )
+    }
+
+    /// Reads what [`to_fields`](Percentiles::to_fields) printed.
+    pub fn from_fields<'a>(mut fields: impl Iterator<Item = &'a str>) -> Option<Percentiles> {
+        let mut next = || fields.next()?.parse().ok();
+        Some(Percentiles {
+            p50: next()?,
+            p99: next()?,
+            p999: next()?,
+            p9999: next()?,
+            max: next()?,
+        })
+    }
+
+    /// Each figure's median over runs.
+    pub fn median(runs: &[Percentiles]) -> Option<Percentiles> {
+        let mid = |f: fn(&Percentiles) -> u64| {
+            let mut values: Vec<u64> = runs.iter().map(f).collect();
+            values.sort_unstable();
+            values.get(values.len() / 2).copied()
+        };
+        Some(Percentiles {
+            p50: mid(|p| p.p50)?,
+            p99: mid(|p| p.p99)?,
+            p999: mid(|p| p.p999)?,
+            p9999: mid(|p| p.p9999)?,
+            max: mid(|p| p.max)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        // 1..=10_000 shuffled: the p-th percentile is p % of 10 000.
+        let mut times: Vec<u64> = (1..=10_000).map(|i| (i * 7919) % 10_000 + 1).collect();
+        let p = Percentiles::of(&mut times).unwrap();
+        assert_eq!(
+            p,
+            Percentiles {
+                p50: 5_000,
+                p99: 9_900,
+                p999: 9_990,
+                p9999: 9_999,
+                max: 10_000
+            }
+        );
+        // One slow call in a million shows in the max only; ten in the p99.99 too.
+        let mut times = vec![100; 1_000_000];
+        times[123] = 2_000_000;
+        let p = Percentiles::of(&mut times).unwrap();
+        assert_eq!((p.p9999, p.max), (100, 2_000_000));
+        for t in &mut times[..100] {
+            *t = 50_000;
+        }
+        let p = Percentiles::of(&mut times).unwrap();
+        assert_eq!((p.p999, p.p9999, p.max), (100, 50_000, 2_000_000));
+        // Few calls: the ranks round up, never below the first.
+        assert_eq!(Percentiles::of(&mut [7]).unwrap().p50, 7);
+        assert_eq!(Percentiles::of(&mut [1, 2, 3]).unwrap().p50, 2);
+        assert_eq!(Percentiles::of(&mut [1, 2, 3]).unwrap().p99, 3);
+        assert_eq!(Percentiles::of(&mut []), None);
+    }
+
+    #[test]
+    fn fields_round_trip_and_medians_are_per_figure() {
+        let a = Percentiles {
+            p50: 1,
+            p99: 20,
+            p999: 300,
+            p9999: 4_000,
+            max: 50_000,
+        };
+        let read = Percentiles::from_fields(a.to_fields().split_whitespace());
+        assert_eq!(read, Some(a));
+        assert_eq!(Percentiles::from_fields("1 2".split_whitespace()), None);
+        let b = Percentiles { max: 10, ..a };
+        let c = Percentiles { p50: 9, ..a };
+        let m = Percentiles::median(&[a, b, c]).unwrap();
+        assert_eq!((m.p50, m.max), (1, 50_000));
+    }
+}
