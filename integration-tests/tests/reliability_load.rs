@@ -245,7 +245,15 @@ fn run(test_name: &str, policy: FlushPolicy, churn: Churn) {
         .unwrap_or_else(|| panic!("{test_name}: no report from the child:\n{out}"))
         .to_owned();
     let elapsed = start.elapsed();
-    let figures = verify(&logs, test_name, child_line, elapsed);
+    let verified = std::panic::catch_unwind(|| verify(&logs, test_name, child_line, elapsed));
+    let figures = verified.unwrap_or_else(|failure| {
+        // The files are the evidence: kept for a look (the report says where).
+        eprintln!(
+            "{test_name}: the files are kept in {}",
+            root.keep().display()
+        );
+        std::panic::resume_unwind(failure)
+    });
     println!(
         "{test_name}: {} records, {} roll-overs, {:.1} s in the child; {}",
         figures.records,
