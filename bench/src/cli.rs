@@ -66,8 +66,10 @@ impl Workload {
 
     /// Whether the workload writes files that the parent then verifies.
     pub fn writes_files(self) -> bool {
-        matches!(self, Workload::W1 | Workload::W2 | Workload::Syslog)
-        matches!(self, Workload::W1 | Workload::W2 | Workload::Latency)
+        matches!(
+            self,
+            Workload::W1 | Workload::W2 | Workload::Syslog | Workload::Latency
+        )
     }
 }
 

@@ -158,8 +158,7 @@ fn run_once(
         .tempdir_in(root)
         .map_err(|err| format!("cannot create a temp dir in {}: {err}", root.display()))?;
     let count = match workload {
-        Workload::W1 | Workload::W2 | Workload::Syslog => options.records,
-        Workload::W1 | Workload::W2 | Workload::Latency => options.records,
+        Workload::W1 | Workload::W2 | Workload::Syslog | Workload::Latency => options.records,
         Workload::W3 | Workload::W3Other => options.calls,
         Workload::W4 => (options.calls / 10).max(1),
     };
@@ -198,6 +197,7 @@ fn run_once(
     let reported_dropped = fields.next().and_then(|f| f.parse().ok());
     if let Some(daemon) = daemon {
         daemon.wait_for_lines(count)?;
+    }
     let latency = Percentiles::from_fields(fields);
     if workload == Workload::Latency && latency.is_none() {
         return Err(format!("no percentiles in {RESULT_PREFIX} line {result:?}").into());
