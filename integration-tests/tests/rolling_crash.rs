@@ -69,22 +69,23 @@ fn a_kill_during_compression_loses_nothing_and_a_restart_finishes_it() {
     running.kill().unwrap(); // SIGKILL
     running.wait().unwrap();
     // Right after the kill: every record in a plain file or a whole archive.
-    let numbers = |text: String| -> Vec<usize> {
-        text.lines()
+    let every_record_once = || {
+        let found: Vec<usize> = read_all(dir.path(), "App")
+            .lines()
             .map(|l| l.rsplit_once(" - r").unwrap().1.parse().unwrap())
-            .collect()
+            .collect();
+        let first_difference = found.iter().zip(0..).position(|(n, i)| *n != i);
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            found.len() == RECORDS && first_difference.is_none(),
+            "{} records for {RECORDS}, first difference at {first_difference:?}; files {names:?}",
+            found.len()
+        );
     };
-    let found = numbers(read_all(dir.path(), "App"));
-    let first_difference = found.iter().zip(0..).position(|(n, i)| *n != i);
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(
-        found.len() == RECORDS && first_difference.is_none(),
-        "{} records for {RECORDS}, first difference at {first_difference:?}; files {names:?}",
-        found.len()
-    );
+    every_record_once();
     // The restart's start-up pass finishes the compression.
     drop(builder(dir.path()).build().unwrap());
     wait_settled(dir.path(), "App", true);
@@ -93,15 +94,5 @@ fn a_kill_during_compression_loses_nothing_and_a_restart_finishes_it() {
         .iter()
         .filter(|k| k.index > 0)
         .all(|k| k.archive == ".gz"));
-    let found = numbers(read_all(dir.path(), "App"));
-    let first_difference = found.iter().zip(0..).position(|(n, i)| *n != i);
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(
-        found.len() == RECORDS && first_difference.is_none(),
-        "{} records for {RECORDS}, first difference at {first_difference:?}; files {names:?}",
-        found.len()
-    );
+    every_record_once();
 }
