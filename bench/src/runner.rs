@@ -19,20 +19,20 @@ use crate::BoxError;
 /// One run of one case.
 #[derive(Debug, Clone, Default)]
 pub struct Sample {
-    /// Records (W1, W2) or calls (W3, W4) the run made.
+    /// Records (W1, W2, W8, syslog, latency) or calls (W3, W4) the run made.
     pub count: u64,
-    /// Nanoseconds from the first record to the last byte at the OS (W1, W2), or of the timed
+    /// Nanoseconds from the first record to the last byte at the OS (W1, W2, W8), or of the timed
     /// loop (W3, W4).
     pub elapsed_ns: u128,
     /// Records the library reported as dropped, if it counts them.
     pub reported_dropped: Option<u64>,
-    /// What the parent found in the files (W1, W2, latency).
+    /// What the parent found in the files (W1, W2, W8, syslog, latency).
     pub files: Option<FileCheck>,
     /// Each call's time (latency).
     pub latency: Option<Percentiles>,
 }
 
-/// What a W1/W2 run left on disk.
+/// What a W1/W2/W8 run left on disk.
 #[derive(Debug, Clone, Default)]
 pub struct FileCheck {
     /// Files in the directory.
@@ -158,7 +158,9 @@ fn run_once(
         .tempdir_in(root)
         .map_err(|err| format!("cannot create a temp dir in {}: {err}", root.display()))?;
     let count = match workload {
-        Workload::W1 | Workload::W2 | Workload::Syslog | Workload::Latency => options.records,
+        Workload::W1 | Workload::W2 | Workload::W8 | Workload::Syslog | Workload::Latency => {
+            options.records
+        }
         Workload::W3 | Workload::W3Other => options.calls,
         Workload::W4 => (options.calls / 10).max(1),
     };
@@ -376,5 +378,20 @@ mod tests {
         }
         assert!(crate::cli::parse(["--records".to_owned()]).is_err());
         assert!(crate::cli::parse(["--workloads".to_owned(), "w9".to_owned()]).is_err());
+        match crate::cli::parse(["--workloads", "w2,w8"].map(String::from)).expect("valid") {
+            crate::cli::Command::Parent(p) => {
+                assert_eq!(p.workloads, [Workload::W2, Workload::W8]);
+            }
+            other => panic!("not the parent: {other:?}"),
+        }
+        match crate::cli::parse([]).expect("valid") {
+            crate::cli::Command::Parent(p) => {
+                assert_eq!(
+                    &p.workloads[..3],
+                    [Workload::W1, Workload::W2, Workload::W8]
+                );
+            }
+            other => panic!("not the parent: {other:?}"),
+        }
     }
 }

@@ -48,7 +48,7 @@ pub const HIERARCHY: Case = Case {
     note: "",
 };
 
-/// The W1/W2/W3 cases of logtree (and the latency workload's, compression off).
+/// The W1/W2/W8/W3 cases of logtree (and the latency workload's, compression off).
 pub fn file_cases() -> Vec<Case> {
     vec![EVERY_RECORD, BUFFERED]
 }

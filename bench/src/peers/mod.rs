@@ -121,7 +121,7 @@ impl Installed for FacadeFlush {
     }
 }
 
-/// The W1/W2/W3 cases, in report order.
+/// The W1/W2/W8/W3 cases, in report order.
 pub fn file_cases() -> Vec<Case> {
     let mut cases = logtree::file_cases();
     cases.extend([
@@ -157,7 +157,7 @@ pub fn hierarchy_cases() -> Vec<Case> {
 pub fn cases_for(workload: crate::cli::Workload) -> Vec<Case> {
     use crate::cli::Workload;
     match workload {
-        Workload::W1 | Workload::W2 => file_cases(),
+        Workload::W1 | Workload::W2 | Workload::W8 => file_cases(),
         Workload::W3 | Workload::W3Other => file_cases()
             .into_iter()
             .chain([baseline::LOG_NO_OP, baseline::EMPTY_LOOP])
