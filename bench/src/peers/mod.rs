@@ -128,6 +128,7 @@ pub fn file_cases() -> Vec<Case> {
         log4rs::CASE,
         flexi::DIRECT,
         flexi::BUFFERED,
+        flexi::ASYNC,
         spdlog::SYNC,
         spdlog::ASYNC,
         fern::CASE,
