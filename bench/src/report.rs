@@ -125,6 +125,19 @@ fn file_title(workload: Workload) -> String {
     }
 }
 
+/// The lines lost in each run, and beside them the records the case counted as dropped
+/// (its library's count, or what the case saw it discard) when it counts them.
+fn lost(samples: &[Sample]) -> String {
+    let mut lost = per_run(samples, |s| s.files.as_ref().map(|c| c.lost));
+    if samples.iter().any(|s| s.reported_dropped.is_some()) {
+        lost += &format!(
+            " (counted dropped {})",
+            per_run(samples, |s| s.reported_dropped)
+        );
+    }
+    lost
+}
+
 fn file_table(workload: Workload, rows: &[Row<'_>]) {
     // Several threads at once: their total throughput against W1's one thread.
     let against_w1 = workload.threads() > 1;
@@ -179,13 +192,7 @@ fn file_table(workload: Workload, rows: &[Row<'_>]) {
         }
         let check =
             |f: fn(&crate::runner::FileCheck) -> u64| per_run(samples, |s| s.files.as_ref().map(f));
-        let mut lost = check(|c| c.lost);
-        if samples.iter().any(|s| s.reported_dropped.is_some()) {
-            lost += &format!(
-                " (library counted {})",
-                per_run(samples, |s| s.reported_dropped)
-            );
-        }
+        let lost = lost(samples);
         let runs: Vec<String> = samples
             .iter()
             .map(|s| format!("{:.0}", s.elapsed_ns as f64 / 1e6))
@@ -282,7 +289,7 @@ fn latency_table(options: &ParentOptions, rows: &[Row<'_>]) {
             "| {} | {} | {figures} | {} | {} | {} | {} |",
             case.name,
             case.class.name(),
-            check(|c| c.lost),
+            lost(samples),
             check(|c| c.duplicated),
             check(|c| c.malformed),
             per_run(samples, |s| s.files.as_ref().map(|c| c.files as u64)),
@@ -294,6 +301,23 @@ fn latency_table(options: &ParentOptions, rows: &[Row<'_>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counted_drops_stand_beside_the_lost_lines() {
+        let sample = |lost, reported_dropped| Sample {
+            files: Some(crate::runner::FileCheck {
+                lost,
+                ..Default::default()
+            }),
+            reported_dropped,
+            ..Default::default()
+        };
+        assert_eq!(lost(&[sample(0, None), sample(0, None)]), "0");
+        assert_eq!(
+            lost(&[sample(0, Some(0)), sample(5, Some(5))]),
+            "0/5 (counted dropped 0/5)"
+        );
+    }
 
     #[test]
     fn every_several_thread_workload_has_its_own_title() {
