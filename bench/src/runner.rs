@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use crate::child::RESULT_PREFIX;
 use crate::cli::{ParentOptions, Workload};
 use crate::latency::Percentiles;
-use crate::line::record_number;
+use crate::line::LineForm;
 use crate::peers::syslog::SYSLOG_PORT_VAR;
 use crate::peers::{self, Case};
 use crate::report;
@@ -205,7 +205,7 @@ fn run_once(
         return Err(format!("no percentiles in {RESULT_PREFIX} line {result:?}").into());
     }
     let files = if workload.writes_files() {
-        Some(check_files(dir.path(), count)?)
+        Some(check_files(dir.path(), count, case.line)?)
     } else {
         None
     };
@@ -219,8 +219,8 @@ fn run_once(
 }
 
 /// Reads every file under `dir` (`.gz` and `.zst` archives decompressed) and accounts for
-/// each record number `0..count`.
-fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
+/// each record number `0..count`, in lines of the case's `form`.
+fn check_files(dir: &Path, count: u64, form: LineForm) -> Result<FileCheck, BoxError> {
     let mut seen = vec![false; usize::try_from(count)?];
     let mut check = FileCheck::default();
     let mut content = Vec::new();
@@ -233,7 +233,7 @@ fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
             check.lines += 1;
             let number = line
                 .strip_suffix(b"\n")
-                .and_then(record_number)
+                .and_then(|line| form.record_number(line))
                 .and_then(|i| usize::try_from(i).ok())
                 .filter(|&i| i < seen.len());
             match number {
@@ -313,13 +313,26 @@ mod tests {
         let zst = zstd::encode_all(line(6).as_bytes(), 1).expect("zstd");
         fs::write(dir.path().join("app.log.3.zst"), zst).expect("write");
 
-        let check = check_files(dir.path(), 8).expect("check");
+        let check = check_files(dir.path(), 8, LineForm::Issue7).expect("check");
         assert_eq!(check.files, 4);
         assert_eq!(check.lines, 9);
         assert_eq!(check.lost, 2);
         assert_eq!(check.duplicated, 1);
         assert_eq!(check.malformed, 2);
         assert_eq!(check.first_malformed.as_deref(), Some("garbage\n"));
+    }
+
+    #[test]
+    fn check_files_reads_the_lines_of_the_cases_form() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let with_delay = |i: u64| line(i).replacen(" - ", " 12ms - ", 1);
+        let text = [with_delay(0), with_delay(2), line(1)].concat();
+        fs::write(dir.path().join("app-20250627.log"), text).expect("write");
+        let check = check_files(dir.path(), 3, LineForm::QueueDelay).expect("check");
+        assert_eq!((check.lines, check.lost, check.malformed), (3, 1, 1));
+        assert_eq!(check.first_malformed, Some(line(1)));
+        let check = check_files(dir.path(), 3, LineForm::Issue7).expect("check");
+        assert_eq!((check.lost, check.malformed), (2, 2));
     }
 
     #[test]

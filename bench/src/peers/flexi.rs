@@ -7,7 +7,7 @@ use flexi_logger::{
     Cleanup, Criterion, DeferredNow, FileSpec, Logger, LoggerHandle, Naming, WriteMode,
 };
 
-use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
+use super::{Api, Case, Class, Finished, Installed, Kind, LineForm, Setup};
 use crate::line::{MAX_BYTES, TIMESTAMP};
 use crate::BoxError;
 
@@ -21,6 +21,7 @@ pub const DIRECT: Case = Case {
     w3: true,
     w3_other: true,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// flexi_logger, `WriteMode::BufferAndFlush`.
@@ -33,6 +34,7 @@ pub const BUFFERED: Case = Case {
     w3: false,
     w3_other: false,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// flexi_logger, `WriteMode::Async` (its defaults: a pool of 50 message buffers of 200 bytes,
@@ -48,6 +50,7 @@ pub const ASYNC: Case = Case {
     w3: false,
     w3_other: false,
     note: "writer thread: one write(2) per line",
+    line: LineForm::Issue7,
 };
 
 /// flexi_logger, `WriteMode::Direct`, backups gzipped (by its cleanup thread).

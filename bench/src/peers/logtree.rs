@@ -8,7 +8,7 @@
 use logtree_core::{Error, LevelFilter, LoggerTree, Record, SetupOptions, Sink, SinkId};
 use logtree_sinks::{Compression, FlushPolicy, RotatingFileSink};
 
-use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
+use super::{Api, Case, Class, Finished, Installed, Kind, LineForm, Setup};
 use crate::line::MAX_BYTES;
 use crate::BoxError;
 
@@ -22,6 +22,7 @@ pub const EVERY_RECORD: Case = Case {
     w3: true,
     w3_other: true,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// `FlushPolicy::buffered()`: a 64 KiB buffer, flushed at least once a second.
@@ -34,6 +35,7 @@ pub const BUFFERED: Case = Case {
     w3: false,
     w3_other: false,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// `FlushPolicy::background()`: a 64 KiB buffer per thread, a background thread per file does
@@ -47,6 +49,7 @@ pub const BACKGROUND: Case = Case {
     w3: false,
     w3_other: false,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// W4: a record through `a.b.c.d` to a no-op sink on `a`.
@@ -59,6 +62,7 @@ pub const HIERARCHY: Case = Case {
     w3: false,
     w3_other: false,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// The W1/W2/W8/W3 cases of logtree (and the latency workload's, compression off).

@@ -6,11 +6,13 @@
 
 use std::path::Path;
 
+pub use crate::line::LineForm;
 use crate::BoxError;
 
 pub mod baseline;
 pub mod fern;
 pub mod flexi;
+pub mod ftlog;
 pub mod log4rs;
 pub mod logtree;
 pub mod spdlog;
@@ -82,7 +84,8 @@ pub trait Installed {
 /// What a case says about its run once finished.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Finished {
-    /// Records the library itself reports as dropped (a lossy queue), if it counts them.
+    /// Records the library reports as dropped (a lossy queue), if it counts them, or (ftlog,
+    /// which counts them but only prints the count) that the case saw it discard.
     pub dropped: Option<u64>,
 }
 
@@ -108,6 +111,8 @@ pub struct Case {
     pub w3_other: bool,
     /// A remark for the report (what the library cannot do).
     pub note: &'static str,
+    /// The shape of its lines, as the parent checks them.
+    pub line: LineForm,
 }
 
 /// Ends a case whose library is the `log` facade's logger and flushes per record: calls
@@ -134,6 +139,7 @@ pub fn file_cases() -> Vec<Case> {
         fern::CASE,
         tracing::BLOCKING,
         tracing::NON_BLOCKING,
+        ftlog::CASE,
         baseline::WRITE,
         baseline::BUF_WRITER,
     ]);
