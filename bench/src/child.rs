@@ -35,12 +35,8 @@ pub fn run(options: &ChildOptions) -> Result<(), BoxError> {
 
     let mut latency = None;
     let (elapsed, finished) = match options.workload {
-        Workload::W1 | Workload::W2 | Workload::Syslog => {
-            let threads = if options.workload == Workload::W2 {
-                2
-            } else {
-                1
-            };
+        Workload::W1 | Workload::W2 | Workload::W8 | Workload::Syslog => {
+            let threads = options.workload.threads();
             let records: fn(u64, u64) = match case.api {
                 Api::Log => workload::records::<ViaLog>,
                 Api::Tracing => workload::records::<ViaTracing>,

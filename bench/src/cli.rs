@@ -8,10 +8,11 @@ use crate::BoxError;
 
 /// Printed for `--help` and after a bad argument.
 pub const USAGE: &str = "\
-usage: logtree-bench [--records N] [--only NAME] [--workloads w1,w2,w3,w3-other,w4,latency]
+usage: logtree-bench [--records N] [--only NAME] [--workloads w1,w2,w8,w3,w3-other,w4,latency]
                      [--runs N] [--calls N] [--backups N] [--dir PATH]
 
-  --records N     records per W1/W2/latency run (default 1000000; W2 logs N/2 per thread)
+  --records N     records per W1/W2/W8/latency run (default 1000000; W2 logs N/2 per
+                  thread, W8 N/8)
   --only NAME     run only the cases whose name contains NAME (e.g. logtree, flexi)
   --workloads L   comma-separated workloads to run (default: all but syslog); syslog is
                   opt-in: records over TCP to a local rsyslogd the runner starts
@@ -27,6 +28,8 @@ pub enum Workload {
     W1,
     /// Two threads, `records / 2` each, same file.
     W2,
+    /// Eight threads, `records / 8` each, same file.
+    W8,
     /// A disabled `debug!` call.
     W3,
     /// A disabled `debug!` call while another logger is at `Debug`.
@@ -42,9 +45,10 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 6] = [
+    pub const ALL: [Workload; 7] = [
         Workload::W1,
         Workload::W2,
+        Workload::W8,
         Workload::W3,
         Workload::W3Other,
         Workload::W4,
@@ -56,6 +60,7 @@ impl Workload {
         match self {
             Workload::W1 => "w1",
             Workload::W2 => "w2",
+            Workload::W8 => "w8",
             Workload::W3 => "w3",
             Workload::W3Other => "w3-other",
             Workload::W4 => "w4",
@@ -68,8 +73,17 @@ impl Workload {
     pub fn writes_files(self) -> bool {
         matches!(
             self,
-            Workload::W1 | Workload::W2 | Workload::Syslog | Workload::Latency
+            Workload::W1 | Workload::W2 | Workload::W8 | Workload::Syslog | Workload::Latency
         )
+    }
+
+    /// The threads that log the records at once: 2 for W2, 8 for W8, 1 otherwise.
+    pub fn threads(self) -> u64 {
+        match self {
+            Workload::W2 => 2,
+            Workload::W8 => 8,
+            _ => 1,
+        }
     }
 }
 
@@ -93,7 +107,7 @@ impl FromStr for Workload {
 /// Options of the parent: what to run and how often.
 #[derive(Debug, Clone)]
 pub struct ParentOptions {
-    /// Records per W1/W2/latency run.
+    /// Records per W1/W2/W8/latency run.
     pub records: u64,
     /// Calls per W3 run (W4: a tenth).
     pub calls: u64,
@@ -116,7 +130,7 @@ pub struct ChildOptions {
     pub case: String,
     /// The workload.
     pub workload: Workload,
-    /// Records (W1, W2, latency) or calls (W3, W4).
+    /// Records (W1, W2, W8, syslog, latency) or calls (W3, W4).
     pub count: u64,
     /// Rotated files kept beside the live one.
     pub backups: usize,

@@ -17,10 +17,44 @@ pub const TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S%.3f";
 /// The part of every line after the timestamp and before the message numbers.
 pub const MIDDLE: &str = " - app.module - INFO - request ";
 
+/// The shape of the lines a case writes, as the parent checks them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineForm {
+    /// The line of issue 7, `YYYY-MM-DD HH:MM:SS.mmm - app.module - INFO - request <i>
+    /// handled in <i % 997> us`: every case that can write it.
+    Issue7,
+    /// The same with ` <n>ms` after the timestamp: ftlog writes the record's wait in its
+    /// queue there on every line, and no option of its leaves it out.
+    QueueDelay,
+}
+
+impl LineForm {
+    /// The record number `i` of `line` (without its `\n`) if it has this form.
+    pub fn record_number(self, line: &[u8]) -> Option<u64> {
+        match self {
+            LineForm::Issue7 => record_number(line),
+            LineForm::QueueDelay => {
+                let (stamp, rest) = line.split_at_checked(23)?;
+                let rest = rest.strip_prefix(b" ")?;
+                let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                if digits == 0 {
+                    return None;
+                }
+                after_stamp(stamp, rest[digits..].strip_prefix(b"ms")?)
+            }
+        }
+    }
+}
+
 /// The record number `i` of `line` (without its `\n`) if it is `YYYY-MM-DD HH:MM:SS.mmm -
 /// app.module - INFO - request <i> handled in <i % 997> us`, the line of issue 7.
-pub fn record_number(line: &[u8]) -> Option<u64> {
+fn record_number(line: &[u8]) -> Option<u64> {
     let (stamp, rest) = line.split_at_checked(23)?;
+    after_stamp(stamp, rest)
+}
+
+/// The record number of a line whose timestamp is `stamp` and whose text after it is `rest`.
+fn after_stamp(stamp: &[u8], rest: &[u8]) -> Option<u64> {
     let stamp_ok = stamp.iter().enumerate().all(|(at, &b)| match at {
         4 | 7 => b == b'-',
         10 => b == b' ',
@@ -86,6 +120,30 @@ mod tests {
             b"2025-06-27 14:25:23.123 - app.module - INFO - request 1000 handled in 4 us",
         ] {
             assert_eq!(record_number(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn ftlog_lines_have_the_queue_delay_after_the_timestamp() {
+        let line =
+            b"2025-06-27 14:25:23.123 0ms - app.module - INFO - request 1000 handled in 3 us";
+        assert_eq!(LineForm::QueueDelay.record_number(line), Some(1000));
+        let slow =
+            b"2025-06-27 14:25:23.123 1234ms - app.module - INFO - request 7 handled in 7 us";
+        assert_eq!(LineForm::QueueDelay.record_number(slow), Some(7));
+        assert_eq!(LineForm::Issue7.record_number(line), None);
+        let issue7 = b"2025-06-27 14:25:23.123 - app.module - INFO - request 1000 handled in 3 us";
+        assert_eq!(LineForm::Issue7.record_number(issue7), Some(1000));
+        for bad in [
+            &issue7[..],
+            b"2025-06-27 14:25:23.123 ms - app.module - INFO - request 1000 handled in 3 us",
+            b"2025-06-27 14:25:23.123 0 - app.module - INFO - request 1000 handled in 3 us",
+            b"2025-06-27 14:25:23.123 0ms - app.module - INFO - request 1000 handled in 4 us",
+            b"2025-06-27 14:25:23.123+00 0ms - app.module - INFO - request 1000 handled in 3 us",
+            b"2025-06-27 14:25:23.123 0ms",
+        ] {
+            let text = String::from_utf8_lossy(bad);
+            assert_eq!(LineForm::QueueDelay.record_number(bad), None, "{text}");
         }
     }
 

@@ -11,7 +11,7 @@
 //! - W1: `--records` INFO records from one thread into a size-rotating file (10 MiB, 5 backups),
 //!   timed from the first record until the last byte has reached the OS (flushed, async workers
 //!   joined), verified by counting the lines in every file.
-//! - W2: the same from two threads, half each.
+//! - W2: the same from two threads, half each; W8 from eight threads, an eighth each.
 //! - W3: a disabled `debug!` call, alone (`w3`) and while another logger is at `Debug`
 //!   (`w3-other`), in ns per call.
 //! - W4: one record through a 4-level hierarchy (`a.b.c.d`, sink on `a`) to a no-op sink.

@@ -18,10 +18,11 @@ pub fn print(
 ) {
     let rows: Vec<Row<'_>> = results.iter().map(|(w, c, o)| (*w, c, o)).collect();
     println!(
-        "Records per W1/W2 run: {} (W2: {} per thread), files of {} MiB with {} backups; W3: {} \
-         calls per run; W4: {} records per run; {} runs per case, median shown.",
+        "Records per W1/W2/W8 run: {} (W2: {} per thread, W8: {}), files of {} MiB with {} \
+         backups; W3: {} calls per run; W4: {} records per run; {} runs per case, median shown.",
         options.records,
         options.records / 2,
+        options.records / 8,
         crate::line::MAX_BYTES >> 20,
         options.backups,
         options.calls,
@@ -29,7 +30,7 @@ pub fn print(
         options.runs
     );
     println!("Load average (1, 5, 15 min) before: {load_before}; after: {load_after}.\n");
-    for workload in [Workload::W1, Workload::W2, Workload::Syslog] {
+    for workload in [Workload::W1, Workload::W2, Workload::W8, Workload::Syslog] {
         if rows.iter().any(|r| r.0 == workload) {
             file_table(workload, &rows);
         }
@@ -108,26 +109,49 @@ fn per_run(samples: &[Sample], f: impl Fn(&Sample) -> Option<u64>) -> String {
     }
 }
 
-fn file_table(workload: Workload, rows: &[Row<'_>]) {
-    let title = match workload {
-        Workload::W1 => "W1: one thread, INFO records into a size-rotating file",
-        Workload::Syslog => {
+/// The title of a file workload's table.
+fn file_title(workload: Workload) -> String {
+    match (workload, workload.threads()) {
+        (Workload::W1, _) => "W1: one thread, INFO records into a size-rotating file".to_owned(),
+        (Workload::Syslog, _) => {
             "Syslog: one thread, INFO records over TCP to a local rsyslogd (timed until the \
              library has handed the last record to the socket; checked in rsyslog's output)"
+                .to_owned()
         }
-        _ => "W2: two threads, half the records each, same file",
-    };
-    println!("### {title}\n");
+        (_, threads) => format!(
+            "{}: {threads} threads, 1/{threads} of the records each, same file",
+            workload.name().to_uppercase()
+        ),
+    }
+}
+
+/// The lines lost in each run, and beside them the records the case counted as dropped
+/// (its library's count, or what the case saw it discard) when it counts them.
+fn lost(samples: &[Sample]) -> String {
+    let mut lost = per_run(samples, |s| s.files.as_ref().map(|c| c.lost));
+    if samples.iter().any(|s| s.reported_dropped.is_some()) {
+        lost += &format!(
+            " (counted dropped {})",
+            per_run(samples, |s| s.reported_dropped)
+        );
+    }
+    lost
+}
+
+fn file_table(workload: Workload, rows: &[Row<'_>]) {
+    // Several threads at once: their total throughput against W1's one thread.
+    let against_w1 = workload.threads() > 1;
+    println!("### {}\n", file_title(workload));
     print!(
         "| case | class | ns/record | records/s | speed vs fastest peer of class | \
          cost vs class baseline |"
     );
-    if workload == Workload::W2 {
+    if against_w1 {
         print!(" throughput vs W1 |");
     }
     println!(" lost | duplicated | malformed | files | runs (ms) | note |");
     print!("|---|---|---:|---:|---:|---:|");
-    if workload == Workload::W2 {
+    if against_w1 {
         print!("---:|");
     }
     println!("---:|---:|---:|---:|---|---|");
@@ -159,7 +183,7 @@ fn file_table(workload: Workload, rows: &[Row<'_>]) {
             ratio(peer, |peer, ns| peer / ns),
             ratio(baseline, |base, ns| ns / base),
         );
-        if workload == Workload::W2 {
+        if against_w1 {
             let w1 = rows
                 .iter()
                 .find(|(w, c, _)| *w == Workload::W1 && c.name == case.name)
@@ -168,13 +192,7 @@ fn file_table(workload: Workload, rows: &[Row<'_>]) {
         }
         let check =
             |f: fn(&crate::runner::FileCheck) -> u64| per_run(samples, |s| s.files.as_ref().map(f));
-        let mut lost = check(|c| c.lost);
-        if samples.iter().any(|s| s.reported_dropped.is_some()) {
-            lost += &format!(
-                " (library counted {})",
-                per_run(samples, |s| s.reported_dropped)
-            );
-        }
+        let lost = lost(samples);
         let runs: Vec<String> = samples
             .iter()
             .map(|s| format!("{:.0}", s.elapsed_ns as f64 / 1e6))
@@ -271,11 +289,46 @@ fn latency_table(options: &ParentOptions, rows: &[Row<'_>]) {
             "| {} | {} | {figures} | {} | {} | {} | {} |",
             case.name,
             case.class.name(),
-            check(|c| c.lost),
+            lost(samples),
             check(|c| c.duplicated),
             check(|c| c.malformed),
             per_run(samples, |s| s.files.as_ref().map(|c| c.files as u64)),
         );
     }
     println!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_drops_stand_beside_the_lost_lines() {
+        let sample = |lost, reported_dropped| Sample {
+            files: Some(crate::runner::FileCheck {
+                lost,
+                ..Default::default()
+            }),
+            reported_dropped,
+            ..Default::default()
+        };
+        assert_eq!(lost(&[sample(0, None), sample(0, None)]), "0");
+        assert_eq!(
+            lost(&[sample(0, Some(0)), sample(5, Some(5))]),
+            "0/5 (counted dropped 0/5)"
+        );
+    }
+
+    #[test]
+    fn every_several_thread_workload_has_its_own_title() {
+        assert_eq!(
+            file_title(Workload::W2),
+            "W2: 2 threads, 1/2 of the records each, same file"
+        );
+        assert_eq!(
+            file_title(Workload::W8),
+            "W8: 8 threads, 1/8 of the records each, same file"
+        );
+        assert!(file_title(Workload::W1).starts_with("W1: one thread"));
+    }
 }

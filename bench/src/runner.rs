@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use crate::child::RESULT_PREFIX;
 use crate::cli::{ParentOptions, Workload};
 use crate::latency::Percentiles;
-use crate::line::record_number;
+use crate::line::LineForm;
 use crate::peers::syslog::SYSLOG_PORT_VAR;
 use crate::peers::{self, Case};
 use crate::report;
@@ -19,20 +19,20 @@ use crate::BoxError;
 /// One run of one case.
 #[derive(Debug, Clone, Default)]
 pub struct Sample {
-    /// Records (W1, W2) or calls (W3, W4) the run made.
+    /// Records (W1, W2, W8, syslog, latency) or calls (W3, W4) the run made.
     pub count: u64,
-    /// Nanoseconds from the first record to the last byte at the OS (W1, W2), or of the timed
+    /// Nanoseconds from the first record to the last byte at the OS (W1, W2, W8), or of the timed
     /// loop (W3, W4).
     pub elapsed_ns: u128,
     /// Records the library reported as dropped, if it counts them.
     pub reported_dropped: Option<u64>,
-    /// What the parent found in the files (W1, W2, latency).
+    /// What the parent found in the files (W1, W2, W8, syslog, latency).
     pub files: Option<FileCheck>,
     /// Each call's time (latency).
     pub latency: Option<Percentiles>,
 }
 
-/// What a W1/W2 run left on disk.
+/// What a W1/W2/W8 run left on disk.
 #[derive(Debug, Clone, Default)]
 pub struct FileCheck {
     /// Files in the directory.
@@ -158,7 +158,9 @@ fn run_once(
         .tempdir_in(root)
         .map_err(|err| format!("cannot create a temp dir in {}: {err}", root.display()))?;
     let count = match workload {
-        Workload::W1 | Workload::W2 | Workload::Syslog | Workload::Latency => options.records,
+        Workload::W1 | Workload::W2 | Workload::W8 | Workload::Syslog | Workload::Latency => {
+            options.records
+        }
         Workload::W3 | Workload::W3Other => options.calls,
         Workload::W4 => (options.calls / 10).max(1),
     };
@@ -203,7 +205,7 @@ fn run_once(
         return Err(format!("no percentiles in {RESULT_PREFIX} line {result:?}").into());
     }
     let files = if workload.writes_files() {
-        Some(check_files(dir.path(), count)?)
+        Some(check_files(dir.path(), count, case.line)?)
     } else {
         None
     };
@@ -217,8 +219,8 @@ fn run_once(
 }
 
 /// Reads every file under `dir` (`.gz` and `.zst` archives decompressed) and accounts for
-/// each record number `0..count`.
-fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
+/// each record number `0..count`, in lines of the case's `form`.
+fn check_files(dir: &Path, count: u64, form: LineForm) -> Result<FileCheck, BoxError> {
     let mut seen = vec![false; usize::try_from(count)?];
     let mut check = FileCheck::default();
     let mut content = Vec::new();
@@ -231,7 +233,7 @@ fn check_files(dir: &Path, count: u64) -> Result<FileCheck, BoxError> {
             check.lines += 1;
             let number = line
                 .strip_suffix(b"\n")
-                .and_then(record_number)
+                .and_then(|line| form.record_number(line))
                 .and_then(|i| usize::try_from(i).ok())
                 .filter(|&i| i < seen.len());
             match number {
@@ -311,13 +313,26 @@ mod tests {
         let zst = zstd::encode_all(line(6).as_bytes(), 1).expect("zstd");
         fs::write(dir.path().join("app.log.3.zst"), zst).expect("write");
 
-        let check = check_files(dir.path(), 8).expect("check");
+        let check = check_files(dir.path(), 8, LineForm::Issue7).expect("check");
         assert_eq!(check.files, 4);
         assert_eq!(check.lines, 9);
         assert_eq!(check.lost, 2);
         assert_eq!(check.duplicated, 1);
         assert_eq!(check.malformed, 2);
         assert_eq!(check.first_malformed.as_deref(), Some("garbage\n"));
+    }
+
+    #[test]
+    fn check_files_reads_the_lines_of_the_cases_form() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let with_delay = |i: u64| line(i).replacen(" - ", " 12ms - ", 1);
+        let text = [with_delay(0), with_delay(2), line(1)].concat();
+        fs::write(dir.path().join("app-20250627.log"), text).expect("write");
+        let check = check_files(dir.path(), 3, LineForm::QueueDelay).expect("check");
+        assert_eq!((check.lines, check.lost, check.malformed), (3, 1, 1));
+        assert_eq!(check.first_malformed, Some(line(1)));
+        let check = check_files(dir.path(), 3, LineForm::Issue7).expect("check");
+        assert_eq!((check.lost, check.malformed), (2, 2));
     }
 
     #[test]
@@ -376,5 +391,20 @@ mod tests {
         }
         assert!(crate::cli::parse(["--records".to_owned()]).is_err());
         assert!(crate::cli::parse(["--workloads".to_owned(), "w9".to_owned()]).is_err());
+        match crate::cli::parse(["--workloads", "w2,w8"].map(String::from)).expect("valid") {
+            crate::cli::Command::Parent(p) => {
+                assert_eq!(p.workloads, [Workload::W2, Workload::W8]);
+            }
+            other => panic!("not the parent: {other:?}"),
+        }
+        match crate::cli::parse([]).expect("valid") {
+            crate::cli::Command::Parent(p) => {
+                assert_eq!(
+                    &p.workloads[..3],
+                    [Workload::W1, Workload::W2, Workload::W8]
+                );
+            }
+            other => panic!("not the parent: {other:?}"),
+        }
     }
 }

@@ -56,24 +56,31 @@ impl Emit for ViaBaseline {
     fn debug(_: u64) {}
 }
 
-/// W1 (`threads == 1`) and W2: `records` INFO records, split evenly over `threads` threads that
-/// start together; record numbers are unique across threads.
+/// W1 (`threads == 1`), W2 and W8: `records` INFO records, split over `threads` threads that
+/// start together; record numbers are unique across threads and every one of `0..records` is
+/// logged (thread `t` logs `t * records / threads .. (t + 1) * records / threads`, so a
+/// remainder is spread rather than left out).
 pub fn records<E: Emit>(records: u64, threads: u64) {
     if threads == 1 {
         (0..records).for_each(E::info);
         return;
     }
-    let per_thread = records / threads;
     let start = Barrier::new(usize::try_from(threads).expect("a few threads"));
     thread::scope(|scope| {
         for t in 0..threads {
             let start = &start;
+            let range = share(records, threads, t);
             scope.spawn(move || {
                 start.wait();
-                (t * per_thread..(t + 1) * per_thread).for_each(E::info);
+                range.for_each(E::info);
             });
         }
     });
+}
+
+/// The record numbers thread `t` of `threads` logs out of `0..records`.
+fn share(records: u64, threads: u64, t: u64) -> std::ops::Range<u64> {
+    t * records / threads..(t + 1) * records / threads
 }
 
 /// W3: `calls` disabled `debug!` calls (after a short untimed warm-up that registers call
@@ -111,4 +118,23 @@ pub fn timed_calls<E: Emit>(calls: u64) -> Vec<u64> {
         *time = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
     }
     times
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_threads_share_every_record_once() {
+        for (records, threads) in [(150_000, 8), (80_000, 8), (1_000_001, 2), (13, 8), (5, 8)] {
+            let mut next = 0;
+            for t in 0..threads {
+                let range = share(records, threads, t);
+                assert_eq!(range.start, next, "{records} over {threads}, thread {t}");
+                assert!(range.end - range.start <= records / threads + 1);
+                next = range.end;
+            }
+            assert_eq!(next, records, "{records} over {threads}");
+        }
+    }
 }

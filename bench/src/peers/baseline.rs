@@ -14,7 +14,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
+use super::{Api, Case, Class, Finished, Installed, Kind, LineForm, Setup};
 use logtree_core::UnixTime;
 
 use crate::line::SecondCache;
@@ -30,6 +30,7 @@ pub const WRITE: Case = Case {
     w3: false,
     w3_other: false,
     note: "no rotation; cached timestamp",
+    line: LineForm::Issue7,
 };
 
 /// A 64 KiB `BufWriter`.
@@ -42,6 +43,7 @@ pub const BUF_WRITER: Case = Case {
     w3: false,
     w3_other: false,
     note: "no rotation; cached timestamp",
+    line: LineForm::Issue7,
 };
 
 /// W3's floor: the timed loop with an empty call (`black_box` of the counter only), so that a
@@ -55,6 +57,7 @@ pub const EMPTY_LOOP: Case = Case {
     w3: true,
     w3_other: true,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// W3's floor for any logger behind the `log` facade: a logger that does nothing at all, with
@@ -69,6 +72,7 @@ pub const LOG_NO_OP: Case = Case {
     w3: true,
     w3_other: true,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// Where the installed baseline writes.

@@ -3,7 +3,7 @@
 
 use log::LevelFilter;
 
-use super::{Api, Case, Class, FacadeFlush, Installed, Kind, Setup};
+use super::{Api, Case, Class, FacadeFlush, Installed, Kind, LineForm, Setup};
 use crate::line::TIMESTAMP;
 use crate::BoxError;
 
@@ -17,6 +17,7 @@ pub const CASE: Case = Case {
     w3: true,
     w3_other: true,
     note: "no rotation: one plain file",
+    line: LineForm::Issue7,
 };
 
 fn install(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {

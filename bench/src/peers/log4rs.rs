@@ -12,7 +12,7 @@ use log4rs::append::rolling_file::RollingFileAppender;
 use log4rs::config::{Appender, Config, Logger, Root};
 use log4rs::encode::pattern::PatternEncoder;
 
-use super::{Api, Case, Class, FacadeFlush, Installed, Kind, Setup};
+use super::{Api, Case, Class, FacadeFlush, Installed, Kind, LineForm, Setup};
 use crate::line::MAX_BYTES;
 use crate::BoxError;
 
@@ -26,6 +26,7 @@ pub const CASE: Case = Case {
     w3: true,
     w3_other: true,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// log4rs, rolling file appender whose roller gzips each backup (in the logging thread: the
@@ -48,6 +49,7 @@ pub const HIERARCHY: Case = Case {
     w3: false,
     w3_other: false,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// An appender that drops every record.

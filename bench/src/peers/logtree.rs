@@ -8,7 +8,7 @@
 use logtree_core::{Error, LevelFilter, LoggerTree, Record, SetupOptions, Sink, SinkId};
 use logtree_sinks::{Compression, FlushPolicy, RotatingFileSink};
 
-use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
+use super::{Api, Case, Class, Finished, Installed, Kind, LineForm, Setup};
 use crate::line::MAX_BYTES;
 use crate::BoxError;
 
@@ -22,6 +22,7 @@ pub const EVERY_RECORD: Case = Case {
     w3: true,
     w3_other: true,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// `FlushPolicy::buffered()`: a 64 KiB buffer, flushed at least once a second.
@@ -34,6 +35,21 @@ pub const BUFFERED: Case = Case {
     w3: false,
     w3_other: false,
     note: "",
+    line: LineForm::Issue7,
+};
+
+/// `FlushPolicy::background()`: a 64 KiB buffer per thread, a background thread per file does
+/// every write, roll-over and check; `Overflow::Block` (a full buffer waits: nothing lost).
+pub const BACKGROUND: Case = Case {
+    name: "logtree Background",
+    class: Class::Buffered,
+    kind: Kind::Logtree,
+    api: Api::Log,
+    install: install_background,
+    w3: false,
+    w3_other: false,
+    note: "",
+    line: LineForm::Issue7,
 };
 
 /// W4: a record through `a.b.c.d` to a no-op sink on `a`.
@@ -46,11 +62,12 @@ pub const HIERARCHY: Case = Case {
     w3: false,
     w3_other: false,
     note: "",
+    line: LineForm::Issue7,
 };
 
-/// The W1/W2/W3 cases of logtree (and the latency workload's, compression off).
+/// The W1/W2/W8/W3 cases of logtree (and the latency workload's, compression off).
 pub fn file_cases() -> Vec<Case> {
-    vec![EVERY_RECORD, BUFFERED]
+    vec![EVERY_RECORD, BUFFERED, BACKGROUND]
 }
 
 /// A case of the latency workload whose backups are compressed: `$name` is the case's
@@ -90,6 +107,12 @@ pub fn compressed_cases() -> Vec<Case> {
             FlushPolicy::buffered(),
             Compression::Zstd
         ),
+        compressed!(
+            "logtree Background gzip",
+            Class::Buffered,
+            FlushPolicy::background(),
+            Compression::Gzip
+        ),
     ]
 }
 
@@ -99,6 +122,10 @@ fn install_every_record(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxErro
 
 fn install_buffered(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
     install_file(setup, FlushPolicy::buffered(), Compression::None)
+}
+
+fn install_background(setup: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
+    install_file(setup, FlushPolicy::background(), Compression::None)
 }
 
 fn install_file(
@@ -152,7 +179,10 @@ fn install_hierarchy(_: &Setup<'_>) -> Result<Box<dyn Installed>, BoxError> {
     Ok(Box::new(Shutdown))
 }
 
-/// Flushes the tree and lets its sinks release what they hold (buffers, threads).
+/// Flushes the tree and lets its sinks release what they hold (buffers, threads): the
+/// `RotatingFileSink`'s shutdown writes every thread's buffer under the writer's lock (the
+/// background policy's thread included), stops its thread and waits for the archive thread's
+/// roll-overs and compression.
 struct Shutdown;
 
 impl Installed for Shutdown {

@@ -6,11 +6,13 @@
 
 use std::path::Path;
 
+pub use crate::line::LineForm;
 use crate::BoxError;
 
 pub mod baseline;
 pub mod fern;
 pub mod flexi;
+pub mod ftlog;
 pub mod log4rs;
 pub mod logtree;
 pub mod spdlog;
@@ -82,7 +84,8 @@ pub trait Installed {
 /// What a case says about its run once finished.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Finished {
-    /// Records the library itself reports as dropped (a lossy queue), if it counts them.
+    /// Records the library reports as dropped (a lossy queue), if it counts them, or (ftlog,
+    /// which counts them but only prints the count) that the case saw it discard.
     pub dropped: Option<u64>,
 }
 
@@ -108,6 +111,8 @@ pub struct Case {
     pub w3_other: bool,
     /// A remark for the report (what the library cannot do).
     pub note: &'static str,
+    /// The shape of its lines, as the parent checks them.
+    pub line: LineForm,
 }
 
 /// Ends a case whose library is the `log` facade's logger and flushes per record: calls
@@ -121,18 +126,20 @@ impl Installed for FacadeFlush {
     }
 }
 
-/// The W1/W2/W3 cases, in report order.
+/// The W1/W2/W8/W3 cases, in report order.
 pub fn file_cases() -> Vec<Case> {
     let mut cases = logtree::file_cases();
     cases.extend([
         log4rs::CASE,
         flexi::DIRECT,
         flexi::BUFFERED,
+        flexi::ASYNC,
         spdlog::SYNC,
         spdlog::ASYNC,
         fern::CASE,
         tracing::BLOCKING,
         tracing::NON_BLOCKING,
+        ftlog::CASE,
         baseline::WRITE,
         baseline::BUF_WRITER,
     ]);
@@ -157,7 +164,7 @@ pub fn hierarchy_cases() -> Vec<Case> {
 pub fn cases_for(workload: crate::cli::Workload) -> Vec<Case> {
     use crate::cli::Workload;
     match workload {
-        Workload::W1 | Workload::W2 => file_cases(),
+        Workload::W1 | Workload::W2 | Workload::W8 => file_cases(),
         Workload::W3 | Workload::W3Other => file_cases()
             .into_iter()
             .chain([baseline::LOG_NO_OP, baseline::EMPTY_LOOP])

@@ -9,7 +9,7 @@ use spdlog::formatter::{pattern, Pattern, PatternContext, PatternFormatter};
 use spdlog::sink::{AsyncPoolSink, RotatingFileSink, RotationPolicy, Sink};
 use spdlog::{Level, LevelFilter, Logger, Record, StringBuf, ThreadPool};
 
-use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
+use super::{Api, Case, Class, Finished, Installed, Kind, LineForm, Setup};
 use crate::line::MAX_BYTES;
 use crate::BoxError;
 
@@ -23,6 +23,7 @@ pub const SYNC: Case = Case {
     w3: true,
     w3_other: false,
     note: "buffered (BufWriter), no hierarchy",
+    line: LineForm::Issue7,
 };
 
 /// spdlog-rs, the same sink behind an async pool.
@@ -35,6 +36,7 @@ pub const ASYNC: Case = Case {
     w3: false,
     w3_other: false,
     note: "",
+    line: LineForm::Issue7,
 };
 
 /// `INFO` where spdlog-rs's `{level}` writes `info`.

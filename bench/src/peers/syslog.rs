@@ -14,7 +14,7 @@ use std::time::Duration;
 use logtree_core::{LevelFilter, LoggerTree, SetupOptions};
 use logtree_sinks::{QueueLimits, SyslogAddress, SyslogSink};
 
-use super::{Api, Case, Class, FacadeFlush, Finished, Installed, Kind, Setup};
+use super::{Api, Case, Class, FacadeFlush, Finished, Installed, Kind, LineForm, Setup};
 use crate::BoxError;
 
 /// The environment variable the runner passes the daemon's TCP port in.
@@ -34,6 +34,7 @@ const LOGTREE: Case = Case {
     w3: false,
     w3_other: false,
     note: "RFC 5424, octet-counting, background thread",
+    line: LineForm::Issue7,
 };
 
 const FERN: Case = Case {
@@ -45,6 +46,7 @@ const FERN: Case = Case {
     w3: false,
     w3_other: false,
     note: "syslog 6 crate, RFC 5424, BufWriter, LF-framed",
+    line: LineForm::Issue7,
 };
 
 fn port() -> Result<u16, BoxError> {

@@ -17,7 +17,7 @@ use tracing_subscriber::fmt::{FmtContext, MakeWriter};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 
-use super::{Api, Case, Class, Finished, Installed, Kind, Setup};
+use super::{Api, Case, Class, Finished, Installed, Kind, LineForm, Setup};
 use crate::line::TIMESTAMP;
 use crate::BoxError;
 
@@ -31,6 +31,7 @@ pub const BLOCKING: Case = Case {
     w3: true,
     w3_other: true,
     note: "rotates by time only: no size limit",
+    line: LineForm::Issue7,
 };
 
 /// The rolling appender behind `tracing_appender::non_blocking` (lossy by default).
@@ -43,6 +44,7 @@ pub const NON_BLOCKING: Case = Case {
     w3: false,
     w3_other: false,
     note: "lossy queue (128k lines); time rotation only",
+    line: LineForm::Issue7,
 };
 
 /// `YYYY-MM-DD HH:MM:SS.mmm - target - LEVEL - message`, chrono per event as with
