@@ -38,7 +38,7 @@ pub const BUFFERED: Case = Case {
     line: LineForm::Issue7,
 };
 
-/// `FlushPolicy::background()`: a 64 KiB buffer per thread, a background thread per file does
+/// `FlushPolicy::background()`: a buffer of at most 1 MiB per thread, a background thread per file does
 /// every write, roll-over and check; `Overflow::Block` (a full buffer waits: nothing lost).
 pub const BACKGROUND: Case = Case {
     name: "logtree Background",

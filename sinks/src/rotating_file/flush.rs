@@ -93,10 +93,16 @@ impl FlushPolicy {
         }
     }
 
-    /// [`FlushPolicy::Background`] with a 64 KiB buffer per thread that blocks when full.
+    /// [`FlushPolicy::Background`] with a buffer of at most 1 MiB per thread (it grows as
+    /// lines wait) that blocks when full.
+    ///
+    /// Why 1 MiB: the writer's thread lets lines gather for about a millisecond, in which one
+    /// busy thread logs a few hundred KiB; a buffer that fills within that wakes the thread
+    /// from the caller (a system call) or blocks it. Measured in `bench/`'s latency workload
+    /// (1 thread, 1,000,000 calls): p99.9 12.8 µs with 64 KiB, 0.95 µs with 1 MiB.
     pub const fn background() -> FlushPolicy {
         FlushPolicy::Background {
-            capacity: 64 * 1024,
+            capacity: 1024 * 1024,
             overflow: Overflow::Block,
         }
     }
