@@ -1,4 +1,4 @@
-//! Options of a rotating file sink, with the defaults of DESIGN.md.
+//! Options of a rotating file sink and their defaults (the README's configuration table).
 
 use std::fmt;
 use std::path::PathBuf;

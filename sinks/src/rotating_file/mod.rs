@@ -48,14 +48,17 @@ use writer::Writer;
 /// [`max_total_size`](RotatingFileSinkBuilder::max_total_size)) in the background; only names
 /// the sink makes are ever touched.
 ///
-/// Semantics (DESIGN.md, "Rotating file sink"):
+/// Semantics (the README's semantics table; how: `ARCHITECTURE.md`, "The rotating-file
+/// writer"):
 /// - Before writing a record that would take the file past `max_bytes`, the sink rolls over,
 ///   unless the file is empty: a record is never split, so only a single record larger than
 ///   `max_bytes` makes a file exceed it. `max_bytes = 0` never rolls over.
-/// - A roll-over renames (never copies and truncates): `.N` is removed, `.1` … shift up, the
-///   file becomes `.1`, a new file is created. Backups numbered above `backup_count` (left by
-///   an earlier run with more) are removed, so at most `backup_count + 1` files per stem and
-///   date exist afterwards. `backup_count = 0`, like `max_bytes = 0`, never rolls over
+/// - A roll-over renames (never copies and truncates): in the caller, the file is renamed to
+///   a staged name (`….log.roll-N`) and a new file is created; on the writer's archive thread,
+///   `.N` is removed, `.1` … shift up and the staged file becomes `.1`. Backups numbered
+///   above `backup_count` (left by an earlier run with more) are removed, so at most
+///   `backup_count + 1` files per stem and period exist once that thread is done (`flush`
+///   waits for it). `backup_count = 0`, like `max_bytes = 0`, never rolls over
 ///   (Python's rule: no setting discards records the user did not ask to discard).
 /// - If a rename fails, the sink keeps appending to the current file and returns the error
 ///   (the tree reports it); the next record that does not fit tries again.
