@@ -23,6 +23,10 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 /// How often files and ports are polled.
 const POLL: Duration = Duration::from_millis(10);
 
+/// How long a probe may take to come out before it is sent again (rsyslog writes a message
+/// it received within milliseconds).
+const PROBE_AGAIN: Duration = Duration::from_secs(2);
+
 /// The `rsyslogd` binary, or a panic saying how to get it: the tests must not pass without a
 /// daemon (CI installs Debian's `rsyslog`).
 pub fn rsyslogd() -> PathBuf {
@@ -147,26 +151,38 @@ action(type="omfile" file="{output}" template="raw")
             .spawn()
             .expect("start rsyslogd");
         self.child = Some(child);
-        // Ready when a probe sent over TCP comes out of the file.
+        // Ready when a probe sent over TCP comes out of the file. Sent again until it does: a
+        // connect made before the daemon listens can land on itself (Linux's TCP
+        // self-connect, when the ephemeral source port it picks is the daemon's port), and
+        // the probe then goes nowhere.
         let probe = format!("probe {}", self.starts);
         let frame = format!("<13>1 - - probe - - - {probe}");
         let deadline = Instant::now() + PATIENCE;
-        loop {
+        let arrived = |daemon: &Rsyslog| {
+            let text = fs::read_to_string(&daemon.output).unwrap_or_default();
+            text.lines()
+                .take(text.matches('\n').count())
+                .any(|line| parse_line(line).msg == probe)
+        };
+        let mut sent_at: Option<Instant> = None;
+        while !arrived(self) {
             self.check_alive();
-            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.tcp_port)) {
-                use std::io::Write;
-                let _ = write!(stream, "{} {frame}", frame.len());
-                break;
-            }
             assert!(
                 Instant::now() < deadline,
-                "rsyslogd did not open its TCP port"
+                "rsyslogd did not write the probe message within {PATIENCE:?}"
             );
+            if sent_at.is_none_or(|at| at.elapsed() > PROBE_AGAIN) {
+                if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.tcp_port)) {
+                    let to_itself = stream.local_addr().ok() == stream.peer_addr().ok();
+                    if !to_itself {
+                        use std::io::Write;
+                        let _ = write!(stream, "{} {frame}", frame.len());
+                        sent_at = Some(Instant::now());
+                    }
+                }
+            }
             std::thread::sleep(POLL);
         }
-        self.wait_for("the probe message", |lines| {
-            lines.iter().any(|line| line.msg == probe)
-        });
     }
 
     /// Stops the daemon with SIGTERM (rsyslog writes what it has received, then exits) and
