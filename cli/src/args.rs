@@ -85,7 +85,8 @@ pub struct Args {
     /// The library's configuration file (TOML, or JSON by its .json name): its dir,
     /// file_stem, max_size, backup_count, flush, flush_interval_ms, overflow, format,
     /// file_format, utc, rotate, compress, max_age, max_total_size, max_files, and level
-    /// (lines below it are not written); options given on the command line override it
+    /// (lines below it are not written); its [syslog] and [journald] tables also send each
+    /// line to those daemons. Options given on the command line override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use logtree::sinks::RotatingFileSink;
-use logtree::{Error, Record, Sink, StderrErrorHandler, UnixTime};
+use logtree::{Error, Level, Record, Sink, StderrErrorHandler, UnixTime};
 
 use crate::settings::{Layout, Plan};
 
@@ -65,12 +65,18 @@ impl Pump {
             rest = &rest[end..];
             if self.partial.ends_with(b"\n") {
                 let line = std::mem::take(&mut self.partial);
+                self.ship(&line, now);
                 self.add(&line, now);
                 self.partial = line;
                 self.partial.clear();
             }
         }
         let whole = memchr::memrchr(b'\n', rest).map_or(0, |i| i + 1);
+        if !self.plan.daemons.is_empty() {
+            for line in rest[..whole].split_inclusive(|&b| b == b'\n') {
+                self.ship(line, now);
+            }
+        }
         if let Layout::Raw = self.plan.layout {
             self.write_raw(&rest[..whole], now);
         } else {
@@ -84,6 +90,7 @@ impl Pump {
         self.partial.extend_from_slice(&rest[whole..]);
         while self.partial.len() >= MAX_LINE {
             let piece: Vec<u8> = self.partial.drain(..MAX_LINE).collect();
+            self.ship(&piece, now);
             self.add(&piece, now);
             self.write_group(now);
         }
@@ -95,13 +102,49 @@ impl Pump {
         let now = UnixTime::now();
         if !self.partial.is_empty() {
             let last = std::mem::take(&mut self.partial);
+            self.ship(&last, now);
             self.add(&last, now);
             self.write_group(now);
         }
-        if let Err(err) = self.plan.sink.flush() {
-            self.report(&err);
+        let flushed: Vec<Error> = std::iter::once(self.plan.sink.flush())
+            .chain(self.plan.daemons.iter().map(|daemon| daemon.flush()))
+            .filter_map(Result::err)
+            .collect();
+        for err in &flushed {
+            self.report(err);
         }
         !self.failed
+    }
+
+    /// Sends one line (its newline, if any, left out) to the daemons of the configuration,
+    /// as a record of the line's level (`info` with `--raw`) whose message is the line.
+    fn ship(&mut self, line: &[u8], now: UnixTime) {
+        let level = match &self.plan.layout {
+            _ if self.plan.daemons.is_empty() => return,
+            Layout::Formatted { enabled: false, .. } => return,
+            Layout::Formatted { level, .. } => *level,
+            Layout::Raw => Level::Info,
+        };
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let log = |record: &Record<'_>| -> Vec<Error> {
+            self.plan
+                .daemons
+                .iter()
+                .filter(|daemon| daemon.level().allows(level))
+                .filter_map(|daemon| daemon.log(record).err())
+                .collect()
+        };
+        let failed = log(&Record::builder()
+            .level(level)
+            .logger(&self.plan.logger)
+            .target(&self.plan.logger)
+            .args(format_args!("{}", Escaped(text)))
+            .timestamp(now.to_system_time())
+            .build());
+        for err in &failed {
+            self.report(err);
+        }
     }
 
     /// Adds one line (its newline included, if any) to the group, as it goes to the file;

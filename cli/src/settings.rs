@@ -3,13 +3,14 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use logtree::config::{Config, FormatSpec};
 use logtree::sinks::{
     Compression, FlushPolicy, RotatingFileSink, RotatingFileSinkBuilder, Rotation, DEFAULT_DIR,
     DEFAULT_MAX_BYTES,
 };
-use logtree::{Error, Formatter, Level, LevelFilter};
+use logtree::{Error, Formatter, Level, LevelFilter, Sink};
 
 use crate::args::{Args, Compress, Flush, Rotate};
 
@@ -91,6 +92,9 @@ pub struct Plan {
     /// The most bytes of lines read together that are written with one write (see
     /// [`group_limit`]).
     pub group_limit: usize,
+    /// The daemons of the configuration's `[syslog]` and `[journald]` tables: each line is
+    /// also sent there, as a record of its own.
+    pub daemons: Vec<Arc<dyn Sink>>,
 }
 
 impl Plan {
@@ -132,6 +136,7 @@ impl Plan {
             }
         };
         Ok(Plan {
+            daemons: config.daemon_sinks()?,
             sink: builder.build()?,
             logger: stem,
             layout,

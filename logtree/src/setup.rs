@@ -501,11 +501,8 @@ impl Setup {
             }
             sinks.push(filtered(&config, file.build()?));
         }
-        if let Some(syslog) = &config.syslog {
-            sinks.push(filtered(&config, syslog.build()?));
-        }
-        if let Some(journald) = &config.journald {
-            sinks.push(filtered(&config, journald_sink(journald)?));
+        for daemon in config.daemon_sinks()? {
+            sinks.push(filtered(&config, daemon));
         }
         sinks.extend(self.extra_sinks.iter().cloned());
         Ok((config, sinks))
@@ -657,21 +654,6 @@ fn formatter(config: &Config, own: Option<&FormatSpec>) -> Result<Box<dyn Format
             }
         },
     )
-}
-
-/// The journald sink of `[journald]`.
-#[cfg(target_os = "linux")]
-fn journald_sink(config: &JournaldConfig) -> Result<impl Sink, Error> {
-    config.build()
-}
-
-/// journald exists on Linux only.
-#[cfg(not(target_os = "linux"))]
-fn journald_sink(_: &JournaldConfig) -> Result<Arc<dyn Sink>, Error> {
-    Err(Error::InvalidOption {
-        option: "journald".to_owned(),
-        reason: "the systemd journal exists on Linux only".to_owned(),
-    })
 }
 
 /// Python's `setup_logger(__name__)`: [`Setup::new`] installed under `name`.

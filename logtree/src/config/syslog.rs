@@ -1,7 +1,9 @@
 //! The `[syslog]` and `[journald]` tables: a sink that ships records to the host's syslog
 //! daemon or to the systemd journal, beside the console and the file.
 
-use logtree_core::{Error, LevelFilter};
+use std::sync::Arc;
+
+use logtree_core::{Error, LevelFilter, Sink};
 #[cfg(target_os = "linux")]
 use logtree_sinks::JournaldSink;
 use logtree_sinks::{Facility, SyslogAddress, SyslogFormat, SyslogSink};
@@ -138,6 +140,39 @@ impl JournaldConfig {
             .level(self.level.unwrap_or(LevelFilter::Trace))
             .build()
     }
+}
+
+impl super::Config {
+    /// The sinks of the `[syslog]` and `[journald]` tables, those present: the daemons the
+    /// records are shipped to, beside the console and the file.
+    ///
+    /// # Errors
+    /// As [`SyslogConfig::build`] and [`JournaldConfig::build`]; `[journald]` elsewhere than
+    /// on Linux is [`Error::InvalidOption`].
+    pub fn daemon_sinks(&self) -> Result<Vec<Arc<dyn Sink>>, Error> {
+        let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
+        if let Some(syslog) = &self.syslog {
+            sinks.push(Arc::new(syslog.build()?));
+        }
+        if let Some(journald) = &self.journald {
+            sinks.push(journald_sink(journald)?);
+        }
+        Ok(sinks)
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn journald_sink(config: &JournaldConfig) -> Result<Arc<dyn Sink>, Error> {
+    Ok(Arc::new(config.build()?))
+}
+
+/// journald exists on Linux only.
+#[cfg(not(target_os = "linux"))]
+fn journald_sink(_: &JournaldConfig) -> Result<Arc<dyn Sink>, Error> {
+    Err(Error::InvalidOption {
+        option: "journald".to_owned(),
+        reason: "the systemd journal exists on Linux only".to_owned(),
+    })
 }
 
 /// Lays the table `over` on `under`, either possibly absent.
