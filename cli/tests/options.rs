@@ -142,6 +142,45 @@ fn rolling_options_take_effect() {
     assert_eq!(kept, 3, "--max-files 3");
 }
 
+/// The same rolling keys from `--config` (the library's configuration file) as from the
+/// command line: zstd backups of an hourly UTC file, at most 4 files kept.
+#[test]
+fn rolling_keys_of_the_configuration_file_take_effect() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logtree.toml");
+    fs::write(
+        &config,
+        "max_size = \"16 KiB\"\nbackup_count = 50\nrotate = \"hourly\"\nutc = true\n\
+         compress = \"zstd\"\nmax_files = 4\nflush = \"background\"\n",
+    )
+    .unwrap();
+    let input: Vec<u8> = (0..5_000)
+        .flat_map(|i| format!("line {i:05} {}\n", "x".repeat(40)).into_bytes())
+        .collect();
+    let output = run(
+        dir.path(),
+        &["--raw", "--config", config.to_str().unwrap()],
+        input.clone(),
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let mut names: Vec<String> = fs::read_dir(dir.path().join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "max_files = 4: {names:?}");
+    let current = names.iter().find(|n| n.ends_with(".log")).expect("current");
+    assert!(current.contains('T'), "hourly: {current}");
+    assert!(
+        names.iter().all(|n| n == current || n.ends_with(".zst")),
+        "zstd backups: {names:?}"
+    );
+    // The newest records are kept, whole: the current file ends the input.
+    let text = fs::read(dir.path().join("logs").join(current)).unwrap();
+    assert!(input.ends_with(&text) && text.ends_with(b"\n"));
+}
+
 #[test]
 fn help_and_version_exit_0() {
     let dir = tempfile::tempdir().unwrap();
