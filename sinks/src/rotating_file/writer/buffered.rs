@@ -262,6 +262,12 @@ impl Writer {
                 keep_first(deferred, self.roll(s, line.len()));
             }
             s.out.push(line, at);
+            if s.out.bytes().len() >= WRITE_SIZE {
+                if let Err(err) = self.write_out(s) {
+                    failed = Some(err);
+                    break;
+                }
+            }
         }
         let failed = match failed {
             Some(err) => Some(err),
@@ -293,6 +299,10 @@ impl Writer {
         written
     }
 }
+
+/// The most bytes of merged lines written with one `write`: one of many megabytes (the
+/// buffers of many threads) is copied into the page cache several times slower here.
+const WRITE_SIZE: usize = 256 * 1024;
 
 /// The most bytes of lines that wait for a failed write to be retried (a full disk, say),
 /// besides what the threads' buffers hold: past it the oldest are dropped and counted.
