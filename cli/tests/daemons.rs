@@ -3,22 +3,32 @@
 
 mod common;
 
+use std::path::PathBuf;
+
 use integration_tests::rsyslog::Rsyslog;
+use tempfile::TempDir;
+
+/// A directory with a daemon of its own and `logtree.toml` in it: `before` (top-level keys),
+/// then a `[syslog]` table sending over TCP to the daemon, with `table`'s keys.
+fn daemon_and_config(before: &str, table: &str) -> (TempDir, Rsyslog, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = Rsyslog::start(dir.path());
+    let config = dir.path().join("logtree.toml");
+    let address = format!("tcp://127.0.0.1:{}", daemon.tcp_port);
+    std::fs::write(
+        &config,
+        format!("{before}\n[syslog]\naddress = \"{address}\"\n{table}"),
+    )
+    .unwrap();
+    (dir, daemon, config)
+}
 
 #[test]
 fn a_config_syslog_table_sends_every_line_to_the_daemon_once_and_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut daemon = Rsyslog::start(dir.path());
-    let config = dir.path().join("logtree.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "dir = \"logs\"\nfile_stem = \"piped\"\n\n[syslog]\naddress = \"tcp://127.0.0.1:{}\"\n\
-             facility = \"local3\"\napp_name = \"piped\"\nlevel = \"info\"\n",
-            daemon.tcp_port
-        ),
-    )
-    .unwrap();
+    let (dir, mut daemon, config) = daemon_and_config(
+        "dir = \"logs\"\nfile_stem = \"piped\"\n",
+        "facility = \"local3\"\napp_name = \"piped\"\nlevel = \"info\"\n",
+    );
     const LINES: u64 = 2_000;
     let output = common::run(
         dir.path(),
@@ -50,17 +60,7 @@ fn a_config_syslog_table_sends_every_line_to_the_daemon_once_and_in_order() {
 
 #[test]
 fn the_syslog_tables_level_keeps_lines_below_it_from_the_daemon_but_not_from_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut daemon = Rsyslog::start(dir.path());
-    let config = dir.path().join("logtree.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "dir = \"logs\"\n\n[syslog]\naddress = \"tcp://127.0.0.1:{}\"\nlevel = \"warn\"\n",
-            daemon.tcp_port
-        ),
-    )
-    .unwrap();
+    let (dir, mut daemon, config) = daemon_and_config("dir = \"logs\"\n", "level = \"warn\"\n");
     for (level, input) in [("info", "quiet\n"), ("error", "loud\n")] {
         let output = common::run(
             dir.path(),
