@@ -50,18 +50,25 @@ pub fn oldest_first(path: &Path) -> Vec<PathBuf> {
 
 /// Every file of the sink with file stem `stem` in `dir`, in the order the records were
 /// written: for each dated file `<stem>_<date>.log`, oldest date first, its
-/// [`oldest_first`] files.
+/// [`oldest_first`] files. A dated file counts when any of its files is there: a kill between a
+/// roll-over's rename and the open of the new file leaves only `<file>.roll-<seq>` and the
+/// numbered backups.
 pub fn sink_files(dir: &Path, stem: &str) -> Vec<PathBuf> {
     let prefix = format!("{stem}_");
     let mut current: Vec<PathBuf> = entries(dir)
         .into_iter()
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".log"))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?;
+            if !name.starts_with(&prefix) {
+                return None;
+            }
+            let end = name.find(".log.").map_or(name.len(), |i| i + ".log".len());
+            let base = &name[..end];
+            base.ends_with(".log").then(|| dir.join(base))
         })
         .collect();
     current.sort();
+    current.dedup();
     current.iter().flat_map(|p| oldest_first(p)).collect()
 }
 
@@ -101,4 +108,40 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .map(|e| e.expect("a directory entry").path())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kill between a roll-over's rename and the open of the new file leaves no
+    /// `<stem>_<date>.log`: its records are still found, in order.
+    #[test]
+    fn a_dated_file_with_only_backups_left_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for name in [
+            "Crash_2026-12-03.log.2",
+            "Crash_2026-12-03.log.1",
+            "Crash_2026-12-03.log.roll-7",
+            "Crash_2026-12-04.log",
+            "Other_2026-12-03.log",
+        ] {
+            std::fs::write(d.join(name), "x\n").unwrap();
+        }
+        let names: Vec<String> = sink_files(d, "Crash")
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Crash_2026-12-03.log.2",
+                "Crash_2026-12-03.log.1",
+                "Crash_2026-12-03.log.roll-7",
+                "Crash_2026-12-03.log",
+                "Crash_2026-12-04.log",
+            ]
+        );
+    }
 }
