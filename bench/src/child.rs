@@ -1,16 +1,18 @@
 //! One run of one case, in a process of its own (the `log` facade is global per process).
 
+use std::path::Path;
 use std::time::Instant;
 
 use crate::cli::{ChildOptions, Workload};
 use crate::latency::Percentiles;
 use crate::peers::{self, Api, Setup};
-use crate::workload::{self, ViaBaseline, ViaLog, ViaTracing};
+use crate::workload::{self, TimedCalls, ViaBaseline, ViaLog, ViaTracing};
 use crate::BoxError;
 
 /// The child's last line on stdout starts with this, then the elapsed nanoseconds, the
 /// records the library reported as dropped (`-` when it does not count them) and, for the
-/// latency workload, the per-call percentiles ([`Percentiles::to_fields`]).
+/// latency workload, the per-call percentiles ([`Percentiles::to_fields`]) and the calls around
+/// the directory's changes ([`AtChanges::to_fields`](crate::latency::AtChanges::to_fields)).
 pub const RESULT_PREFIX: &str = "RESULT";
 
 /// Installs the case, runs the workload, waits for the last byte, prints [`RESULT_PREFIX`].
@@ -69,16 +71,17 @@ pub fn run(options: &ChildOptions) -> Result<(), BoxError> {
             (elapsed, installed.finish()?)
         }
         Workload::Latency => {
-            let calls: fn(u64) -> Vec<u64> = match case.api {
+            let calls: fn(u64, &Path) -> std::io::Result<TimedCalls> = match case.api {
                 Api::Log => workload::timed_calls::<ViaLog>,
                 Api::Tracing => workload::timed_calls::<ViaTracing>,
                 Api::Baseline => workload::timed_calls::<ViaBaseline>,
             };
             let start = Instant::now();
-            let mut times = calls(count);
+            let (mut times, at_changes) = calls(count, &options.dir)
+                .map_err(|err| format!("cannot watch {}: {err}", options.dir.display()))?;
             let finished = installed.finish()?;
             let elapsed = start.elapsed();
-            latency = Percentiles::of(&mut times);
+            latency = Percentiles::of(&mut times).map(|p| (p, at_changes));
             (elapsed, finished)
         }
         Workload::W4 => {
@@ -92,7 +95,9 @@ pub fn run(options: &ChildOptions) -> Result<(), BoxError> {
     let dropped = finished
         .dropped
         .map_or_else(|| "-".to_owned(), |d| d.to_string());
-    let latency = latency.map_or_else(String::new, |p| format!(" {}", p.to_fields()));
+    let latency = latency.map_or_else(String::new, |(p, at)| {
+        format!(" {} {}", p.to_fields(), at.to_fields())
+    });
     println!("{RESULT_PREFIX} {} {dropped}{latency}", elapsed.as_nanos());
     Ok(())
 }

@@ -1,4 +1,9 @@
-//! The latency workload's statistics: each call's time, and its percentiles.
+//! The latency workload's statistics: each call's time, its percentiles, and the slowest call
+//! around each change of the log directory (a roll-over: a file renamed, created or deleted).
+
+use std::path::Path;
+
+use inotify::{Inotify, WatchMask};
 
 /// The percentiles of the latency table, in nanoseconds per call.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -73,6 +78,95 @@ impl Percentiles {
     }
 }
 
+/// The calls around changes of the log directory, in windows of [`WINDOW`] calls: a window
+/// counts when a file of the directory was created, renamed or deleted while its calls ran (or
+/// in the moment between two of them). A roll-over done in the call (log4rs, spdlog-rs sync,
+/// logtree's rename and open) lands in the window of the call that did it; one done by a
+/// background thread lands in the window of the calls it ran beside.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AtChanges {
+    /// Windows in which the directory changed.
+    pub windows: u64,
+    /// The slowest call of those windows (0 when none).
+    pub max: u64,
+}
+
+/// Calls per window of [`AtChanges`]: the directory is looked at once per window, so the
+/// look (one `read` of an inotify descriptor, ~0.2 us, outside the timed calls) disturbs
+/// few calls, and the max of a window is that of its roll-over call unless another call of
+/// the same few was slower still.
+pub const WINDOW: usize = 8;
+
+impl AtChanges {
+    /// Counts a window whose calls took `times` and in which the directory changed.
+    pub fn add(&mut self, times: &[u64]) {
+        self.windows += 1;
+        self.max = self.max.max(times.iter().copied().max().unwrap_or(0));
+    }
+
+    /// The two figures as the child prints them after the percentiles.
+    pub fn to_fields(self) -> String {
+        format!("{} {}", self.windows, self.max)
+    }
+
+    /// Reads what [`to_fields`](AtChanges::to_fields) printed.
+    pub fn from_fields<'a>(mut fields: impl Iterator<Item = &'a str>) -> Option<AtChanges> {
+        let mut next = || fields.next()?.parse().ok();
+        Some(AtChanges {
+            windows: next()?,
+            max: next()?,
+        })
+    }
+
+    /// Each figure's median over runs.
+    pub fn median(runs: &[AtChanges]) -> Option<AtChanges> {
+        let mid = |f: fn(&AtChanges) -> u64| {
+            let mut values: Vec<u64> = runs.iter().map(f).collect();
+            values.sort_unstable();
+            values.get(values.len() / 2).copied()
+        };
+        Some(AtChanges {
+            windows: mid(|c| c.windows)?,
+            max: mid(|c| c.max)?,
+        })
+    }
+}
+
+/// Files created, renamed or deleted in one directory, as inotify reports them: the kernel
+/// queues the event inside the system call that made the change, so a change made by a call
+/// is there when the call returns.
+pub struct DirChanges {
+    inotify: Inotify,
+    buffer: Vec<u8>,
+}
+
+impl DirChanges {
+    /// Starts watching `dir`; changes before this are not seen.
+    pub fn watch(dir: &Path) -> std::io::Result<DirChanges> {
+        let inotify = Inotify::init()?;
+        inotify.watches().add(
+            dir,
+            WatchMask::CREATE | WatchMask::DELETE | WatchMask::MOVED_FROM | WatchMask::MOVED_TO,
+        )?;
+        Ok(DirChanges {
+            inotify,
+            buffer: vec![0; 64 * 1024],
+        })
+    }
+
+    /// Whether the directory changed since the last call (the events are consumed).
+    pub fn changed(&mut self) -> std::io::Result<bool> {
+        let mut any = false;
+        loop {
+            match self.inotify.read_events(&mut self.buffer) {
+                Ok(mut events) => any |= events.next().is_some(),
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => return Ok(any),
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +219,42 @@ mod tests {
         let c = Percentiles { p50: 9, ..a };
         let m = Percentiles::median(&[a, b, c]).unwrap();
         assert_eq!((m.p50, m.max), (1, 50_000));
+        let at = AtChanges {
+            windows: 3,
+            max: 700,
+        };
+        assert_eq!(
+            AtChanges::from_fields(at.to_fields().split_whitespace()),
+            Some(at)
+        );
+    }
+
+    #[test]
+    fn a_window_counts_when_a_file_is_renamed_created_or_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("App.log");
+        std::fs::write(&file, "a\n").unwrap();
+        let mut changes = DirChanges::watch(dir.path()).unwrap();
+        assert!(!changes.changed().unwrap(), "nothing happened yet");
+        // A write is no change of the directory.
+        std::fs::write(&file, "b\n").unwrap();
+        assert!(!changes.changed().unwrap());
+        std::fs::rename(&file, dir.path().join("App.log.1")).unwrap();
+        assert!(changes.changed().unwrap(), "a rename");
+        assert!(!changes.changed().unwrap(), "consumed");
+        std::fs::write(&file, "c\n").unwrap();
+        std::fs::remove_file(dir.path().join("App.log.1")).unwrap();
+        assert!(changes.changed().unwrap(), "a create and a delete");
+
+        let mut at = AtChanges::default();
+        at.add(&[5, 900, 7]);
+        at.add(&[40]);
+        assert_eq!(
+            at,
+            AtChanges {
+                windows: 2,
+                max: 900
+            }
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! and every lost, duplicated or malformed line in plain sight.
 
 use crate::cli::{ParentOptions, Workload};
-use crate::latency::Percentiles;
+use crate::latency::{AtChanges, Percentiles, WINDOW};
 use crate::peers::{Case, Class, Kind};
 use crate::runner::{Outcome, Sample};
 
@@ -258,8 +258,14 @@ fn latency_table(options: &ParentOptions, rows: &[Row<'_>]) {
         options.backups
     );
     println!(
-        "| case | class | p50 | p99 | p99.9 | p99.99 | max | lost | duplicated | malformed | \
-         files |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "*at roll-overs*: the windows of {WINDOW} calls in which a file of the directory was \
+         created, renamed or deleted (a roll-over, its deletions and compressions, whether the \
+         call or a background thread did them), and the slowest call of those windows.\n"
+    );
+    println!(
+        "| case | class | p50 | p99 | p99.9 | p99.99 | max | at roll-overs: windows | max | \
+         lost | duplicated | malformed | files |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for (_, case, outcome) in rows.iter().filter(|r| r.0 == Workload::Latency) {
         let samples = match outcome {
@@ -283,10 +289,18 @@ fn latency_table(options: &ParentOptions, rows: &[Row<'_>]) {
                     .join(" | ")
             },
         );
+        let at: Vec<AtChanges> = samples.iter().filter_map(|s| s.at_changes).collect();
+        let at_changes = AtChanges::median(&at).map_or_else(
+            || "- | -".to_owned(),
+            |c| match c.windows {
+                0 => "0 | -".to_owned(),
+                _ => format!("{} | {}", c.windows, fmt_latency(c.max)),
+            },
+        );
         let check =
             |f: fn(&crate::runner::FileCheck) -> u64| per_run(samples, |s| s.files.as_ref().map(f));
         println!(
-            "| {} | {} | {figures} | {} | {} | {} | {} |",
+            "| {} | {} | {figures} | {at_changes} | {} | {} | {} | {} |",
             case.name,
             case.class.name(),
             lost(samples),

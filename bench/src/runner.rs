@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use crate::child::RESULT_PREFIX;
 use crate::cli::{ParentOptions, Workload};
-use crate::latency::Percentiles;
+use crate::latency::{AtChanges, Percentiles};
 use crate::line::LineForm;
 use crate::peers::syslog::SYSLOG_PORT_VAR;
 use crate::peers::{self, Case};
@@ -30,6 +30,8 @@ pub struct Sample {
     pub files: Option<FileCheck>,
     /// Each call's time (latency).
     pub latency: Option<Percentiles>,
+    /// The calls around the directory's changes (latency).
+    pub at_changes: Option<AtChanges>,
 }
 
 /// What a W1/W2/W8 run left on disk.
@@ -200,8 +202,9 @@ fn run_once(
     if let Some(daemon) = daemon {
         daemon.wait_for_lines(count)?;
     }
-    let latency = Percentiles::from_fields(fields);
-    if workload == Workload::Latency && latency.is_none() {
+    let latency = Percentiles::from_fields(fields.by_ref());
+    let at_changes = AtChanges::from_fields(fields);
+    if workload == Workload::Latency && (latency.is_none() || at_changes.is_none()) {
         return Err(format!("no percentiles in {RESULT_PREFIX} line {result:?}").into());
     }
     let files = if workload.writes_files() {
@@ -215,6 +218,7 @@ fn run_once(
         reported_dropped,
         files,
         latency,
+        at_changes,
     })
 }
 
@@ -342,6 +346,7 @@ mod tests {
             elapsed_ns: 1,
             reported_dropped,
             latency: None,
+            at_changes: None,
             files: Some(FileCheck {
                 lost,
                 duplicated,

@@ -1,9 +1,11 @@
 //! The workloads, written once and driven through each case's call site ([`Emit`]).
 
 use std::hint::black_box;
+use std::path::Path;
 use std::sync::Barrier;
 use std::thread;
 
+use crate::latency::{AtChanges, DirChanges, WINDOW};
 use crate::peers::baseline;
 
 /// The call site of one case: the same record through different macro families. Monomorphised
@@ -107,17 +109,30 @@ pub fn hierarchy(calls: u64) {
     }
 }
 
+/// Each call's time, and the calls around the directory's changes.
+pub type TimedCalls = (Vec<u64>, AtChanges);
+
 /// The latency workload: `calls` INFO records from one thread, each call timed on its own
-/// (the two clock reads included, ~20-40 ns). The times are written into storage touched
-/// beforehand, so no page fault lands in a timed call.
-pub fn timed_calls<E: Emit>(calls: u64) -> Vec<u64> {
+/// (the two clock reads included, ~20-40 ns), and the slowest call around each change of
+/// `dir` (see [`AtChanges`]). The times are written into storage touched beforehand, so no
+/// page fault lands in a timed call.
+pub fn timed_calls<E: Emit>(calls: u64, dir: &Path) -> std::io::Result<TimedCalls> {
     let mut times = vec![u64::MAX; usize::try_from(calls).expect("calls fit in memory")];
-    for (i, time) in (0..calls).zip(times.iter_mut()) {
-        let start = std::time::Instant::now();
-        E::info(i);
-        *time = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    let mut changes = DirChanges::watch(dir)?;
+    let mut at_changes = AtChanges::default();
+    let mut i = 0;
+    for window in times.chunks_mut(WINDOW) {
+        for time in window.iter_mut() {
+            let start = std::time::Instant::now();
+            E::info(i);
+            *time = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            i += 1;
+        }
+        if changes.changed()? {
+            at_changes.add(window);
+        }
     }
-    times
+    Ok((times, at_changes))
 }
 
 #[cfg(test)]
