@@ -180,8 +180,9 @@ impl Writer {
                 written
             }
         };
+        let capacity = self.settings.policy.capacity().unwrap_or(0);
         for run in &mut runs {
-            run.clear();
+            run.clear_and_ready(capacity);
         }
         s.runs = runs;
         let dropped = s.retry.drop_oldest(PENDING_LIMIT);

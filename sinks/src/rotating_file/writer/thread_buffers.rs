@@ -69,6 +69,20 @@ impl Lines {
         self.ends.clear();
     }
 
+    /// Empties the lines (just written) and readies the storage for the thread that fills it
+    /// next: room for twice as many bytes (at most `capacity`) and lines, its memory touched
+    /// once. Otherwise that thread's log calls would grow the storage (copying it) and take a
+    /// page fault every 4 KiB the first time through (~1-2 us each), the slowest 0.1% of its
+    /// calls. The storage never shrinks, so the memory is at most what the buffer may hold;
+    /// when it cannot grow, the calls grow it as before.
+    pub(super) fn clear_and_ready(&mut self, capacity: usize) {
+        let bytes = self.bytes.len().saturating_mul(2).min(capacity);
+        let lines = self.ends.len().saturating_mul(2);
+        self.clear();
+        ready(&mut self.bytes, bytes, 0);
+        ready(&mut self.ends, lines, (UnixTime::EPOCH, 0));
+    }
+
     /// The lines with their record times, in order.
     pub(super) fn iter(&self) -> impl Iterator<Item = (UnixTime, &[u8])> {
         (0..self.ends.len()).map(|i| self.line(i))
@@ -91,6 +105,16 @@ impl Lines {
         }
         kept_from as u64
     }
+}
+
+/// Makes `storage` (empty) hold `len` items without growing, its memory touched, unless it
+/// can already.
+fn ready<T: Copy>(storage: &mut Vec<T>, len: usize, any: T) {
+    if storage.capacity() >= len || storage.try_reserve_exact(len).is_err() {
+        return;
+    }
+    storage.resize(len, any);
+    storage.clear();
 }
 
 /// What a thread checks before buffering a line on its own: a copy of the writer's state.
@@ -468,5 +492,22 @@ mod tests {
         assert!(fits(&lines, b"1234567", 10));
         assert!(!fits(&lines, b"12345678", 10));
         assert!(!fits(&Lines::default(), b"0123456789", 10));
+    }
+
+    #[test]
+    fn written_storage_is_emptied_with_room_for_twice_its_lines_within_the_capacity() {
+        let mut lines = run(&[(0, "aaaa"), (1, "bb"), (2, "c")]);
+        lines.clear_and_ready(100);
+        assert!(lines.is_empty() && lines.bytes().is_empty());
+        assert!(
+            lines.bytes.capacity() >= 14 && lines.ends.capacity() >= 6,
+            "twice 7 bytes, 3 lines"
+        );
+        lines.push(b"0123456789012345678", UnixTime::EPOCH);
+        lines.clear_and_ready(30);
+        assert!(lines.bytes.capacity() >= 30, "twice 19 bytes, capped at 30");
+        // Room it has already is kept: the next fill may be as large as the last.
+        lines.clear_and_ready(30);
+        assert!(lines.bytes.capacity() >= 30);
     }
 }
