@@ -96,7 +96,7 @@ impl Writer {
         let mut guard = self.exclusive();
         let s = &mut *guard;
         let mut deferred = None;
-        if self.date_change_due(s) {
+        if self.date_change_due(s, self.settings.clock.now()) {
             keep_first(&mut deferred, self.start_new_date(s));
         }
         let now = UnixTime::from(self.settings.clock.now());

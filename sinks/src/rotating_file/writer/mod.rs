@@ -301,7 +301,7 @@ impl Writer {
     fn write_every_record(&self, line: &[u8], at: UnixTime) -> Result<(), Error> {
         let s = self.shared();
         if !self.has_pending.load(Ordering::Relaxed)
-            && !self.date_change_due(&s)
+            && !self.date_change_due(&s, self.settings.clock.record_time(at))
             && !check_due(&s, at)
         {
             match s.current.write_shared(self.settings.trigger, line) {
@@ -325,7 +325,7 @@ impl Writer {
         let mut guard = self.exclusive();
         let s = &mut *guard;
         let mut deferred = None;
-        if self.date_change_due(s) {
+        if self.date_change_due(s, self.settings.clock.record_time(at)) {
             keep_first(&mut deferred, self.start_new_date(s));
         }
         if check_due(s, at) {
@@ -385,10 +385,9 @@ impl Writer {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether local midnight passed since the file was opened (when rolling at midnight).
-    fn date_change_due(&self, s: &State) -> bool {
-        s.next_date_change
-            .is_some_and(|change| self.settings.clock.now() >= change)
+    /// Whether the next period (day or hour) has started at `now`.
+    fn date_change_due(&self, s: &State, now: SystemTime) -> bool {
+        s.next_date_change.is_some_and(|change| now >= change)
     }
 
     /// Writes what is buffered, and waits for the archive thread's runs asked for so far (so

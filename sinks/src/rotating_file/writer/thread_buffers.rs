@@ -133,7 +133,7 @@ impl View {
         self.check_window.contains(&at)
             && self
                 .next_date_change
-                .is_none_or(|change| clock.now() < change)
+                .is_none_or(|change| clock.record_time(at) < change)
     }
 }
 
@@ -205,7 +205,7 @@ impl ThreadBuffer {
         if inner
             .view
             .next_date_change
-            .is_some_and(|change| clock.now() >= change)
+            .is_some_and(|change| clock.record_time(at) >= change)
         {
             return Err(Offered::NoBuffer);
         }
