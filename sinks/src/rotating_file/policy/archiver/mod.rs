@@ -72,14 +72,15 @@ impl Archiver {
             .and_then(|n| LogName::parse(&self.stem, n));
         // Most runs of a sink without retention or compression find nothing to do: they take
         // no lock (and leave no lock file behind).
-        if !self.has_work(&self.scan()?, current.map(|c| c.period)) {
+        let seen = self.scan()?;
+        if !self.has_work(&seen, current.map(|c| c.period)) {
             return Ok(());
         }
         let _lock = self.lock_across_processes()?;
         let mut first = None;
         let mut names = self.scan()?;
         self.clean(&mut names, current.map(|c| c.period), &mut first);
-        self.finish_staged(&mut names, &mut first);
+        self.finish_staged(&mut names, newest_staged(&seen), &mut first);
         self.remove_surplus(&mut names, &mut first);
         if let Some(form) = self.policies.compression.form() {
             self.compress(&mut names, current.map(|c| c.period), form, &mut first);
@@ -203,10 +204,21 @@ impl Archiver {
         }
     }
 
-    fn finish_staged(&self, names: &mut BTreeSet<LogName>, first: &mut Option<Error>) {
+    /// Makes the staged files numbered at most `until` backups `.1`, oldest first. Those
+    /// staged later wait for the next run (their writer asks for one): a directory listing is
+    /// no snapshot, and one taken while a roll-over was staged may hold a later staged file
+    /// but miss an earlier one, which would then become the newer backup (found under load:
+    /// two backups out of order). Everything staged up to the newest file the first listing
+    /// held was staged before the second listing began, so the second holds all of it.
+    fn finish_staged(
+        &self,
+        names: &mut BTreeSet<LogName>,
+        until: Option<u64>,
+        first: &mut Option<Error>,
+    ) {
         let staged: Vec<LogName> = names
             .iter()
-            .filter(|n| matches!(n.kind, Kind::Staged { .. }))
+            .filter(|n| matches!(n.kind, Kind::Staged { seq } if Some(seq) <= until))
             .copied()
             .collect();
         let mut blocked: Option<Period> = None;
@@ -357,6 +369,17 @@ impl Archiver {
         names.insert(to);
         Ok(())
     }
+}
+
+/// The number of the newest staged roll-over in `names`.
+fn newest_staged(names: &BTreeSet<LogName>) -> Option<u64> {
+    names
+        .iter()
+        .filter_map(|n| match n.kind {
+            Kind::Staged { seq } => Some(seq),
+            _ => None,
+        })
+        .max()
 }
 
 /// Whether `name` is a plain file that is done with: a backup, or the file of a period before

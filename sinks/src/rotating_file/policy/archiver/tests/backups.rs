@@ -251,3 +251,38 @@ fn a_run_with_nothing_to_do_takes_no_lock() {
         ])
     );
 }
+
+/// A listing taken while a roll-over was staged may hold a later staged file and miss an
+/// earlier one: a run finishes only the files staged up to the newest its first listing held,
+/// so the earlier one, found by the second listing, is never overtaken.
+#[test]
+fn a_staged_file_a_listing_missed_is_not_overtaken() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, TODAY, "current");
+    write(d, &format!("{TODAY}.roll-5"), "first");
+    write(d, &format!("{TODAY}.roll-9"), "second");
+    let a = archiver(d, 10, Policies::default());
+    let mut names = a.scan().unwrap();
+    let mut first = None;
+    // As if the first listing held only roll-5 (roll-9 was staged while it ran).
+    a.finish_staged(&mut names, Some(5), &mut first);
+    assert!(first.is_none());
+    assert_eq!(
+        contents(d),
+        expect(&[
+            (TODAY, "current"),
+            ("App_2025-06-28.log.1", "first"),
+            ("App_2025-06-28.log.roll-9", "second"),
+        ])
+    );
+    a.run(&d.join(TODAY), now()).unwrap();
+    assert_eq!(
+        contents(d),
+        expect(&[
+            (TODAY, "current"),
+            ("App_2025-06-28.log.1", "second"),
+            ("App_2025-06-28.log.2", "first"),
+        ])
+    );
+}
