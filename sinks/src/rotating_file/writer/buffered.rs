@@ -180,6 +180,9 @@ impl Writer {
                 written
             }
         };
+        // Storage is kept for the threads still logging only: that of threads which ended
+        // goes now, or a burst of short-lived threads would leave a storage each behind.
+        runs.truncate(s.threads.len());
         let capacity = self.settings.policy.capacity().unwrap_or(0);
         for run in &mut runs {
             run.clear_and_ready(capacity);
