@@ -293,10 +293,11 @@ mod tests {
         let table = Arc::new(LevelTable::new());
         let current = Arc::new(AtomicU64::new(1));
         let done = Arc::new(AtomicBool::new(false));
+        let reads = Arc::new(AtomicU64::new(0));
         let readers: Vec<_> = (0..2)
             .map(|_| {
                 let (table, current, done) = (table.clone(), current.clone(), done.clone());
-                let targets = targets.clone();
+                let (targets, reads) = (targets.clone(), reads.clone());
                 std::thread::spawn(move || {
                     let mut accepted = 0u64;
                     while !done.load(Ordering::Relaxed) {
@@ -306,6 +307,7 @@ mod tests {
                                 let expected = log::LevelFilter::from(filter_of(generation, i));
                                 assert_eq!(found, expected as u64, "{target} in {generation}");
                                 accepted += 1;
+                                reads.fetch_add(1, Ordering::Relaxed);
                             }
                         }
                     }
@@ -313,10 +315,16 @@ mod tests {
                 })
             })
             .collect();
-        for generation in 2..2_000 {
+        // At least 2,000 generations, and on until the readers have accepted 1,000 slots
+        // while the writer was at it (on a loaded machine they may not run before 2,000 are
+        // done); a table that never answers stops at 1,000,000 and fails below.
+        for generation in 2..1_000_000 {
             current.store(generation, Ordering::Release);
             for (i, target) in targets.iter().enumerate() {
                 table.insert(generation, target, filter_of(generation, i));
+            }
+            if generation >= 2_000 && reads.load(Ordering::Relaxed) >= 1_000 {
+                break;
             }
         }
         done.store(true, Ordering::Relaxed);
