@@ -240,3 +240,29 @@ fn an_impossible_capacity_is_an_error() {
         "{err}"
     );
 }
+
+/// A record stamped in a later day than the clock's (another host's time, a hand-built
+/// record) is buffered like any other: it does not start the day again, which would write
+/// the buffer out (and ask the archive thread for a run) at every such record.
+#[test]
+fn a_record_stamped_ahead_of_the_clock_does_not_start_a_new_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = builder(dir.path(), "App")
+        .flush_policy(buffered(1024, NEVER))
+        .build()
+        .unwrap();
+    log(&sink, "one").unwrap();
+    let tomorrow = SystemTime::now() + Duration::from_secs(2 * 86_400);
+    log_at(&sink, "from the future", tomorrow).unwrap();
+    log_at(&sink, "and again", tomorrow).unwrap();
+    assert_eq!(
+        fs::read_to_string(sink.path()).unwrap(),
+        "",
+        "nothing written yet"
+    );
+    sink.flush().unwrap();
+    assert_eq!(
+        fs::read_to_string(sink.path()).unwrap(),
+        "one\nfrom the future\nand again\n"
+    );
+}

@@ -96,10 +96,11 @@ impl Writer {
         let mut guard = self.exclusive();
         let s = &mut *guard;
         let mut deferred = None;
-        if self.date_change_due(s, self.settings.clock.now()) {
+        let now = self.settings.clock.now();
+        if self.date_change_due(s, now) {
             keep_first(&mut deferred, self.start_new_date(s));
         }
-        let now = UnixTime::from(self.settings.clock.now());
+        let now = UnixTime::from(now);
         if check_due(s, now) {
             s.check_window = check_window(now);
             keep_first(&mut deferred, s.current.check(&self.dir));

@@ -325,7 +325,11 @@ impl Writer {
         let mut guard = self.exclusive();
         let s = &mut *guard;
         let mut deferred = None;
-        if self.date_change_due(s, self.settings.clock.record_time(at)) {
+        // The record's time, but never ahead of the clock: a record stamped in a later period
+        // (another host's time, a hand-built record) must not start the period again and
+        // again. The clock is read here only, on the locked path.
+        let record_time = self.settings.clock.record_time(at);
+        if self.date_change_due(s, record_time.min(self.settings.clock.now())) {
             keep_first(&mut deferred, self.start_new_date(s));
         }
         if check_due(s, at) {
