@@ -63,17 +63,12 @@ impl Percentiles {
 
     /// Each figure's median over runs.
     pub fn median(runs: &[Percentiles]) -> Option<Percentiles> {
-        let mid = |f: fn(&Percentiles) -> u64| {
-            let mut values: Vec<u64> = runs.iter().map(f).collect();
-            values.sort_unstable();
-            values.get(values.len() / 2).copied()
-        };
         Some(Percentiles {
-            p50: mid(|p| p.p50)?,
-            p99: mid(|p| p.p99)?,
-            p999: mid(|p| p.p999)?,
-            p9999: mid(|p| p.p9999)?,
-            max: mid(|p| p.max)?,
+            p50: median_of(runs, |p| p.p50)?,
+            p99: median_of(runs, |p| p.p99)?,
+            p999: median_of(runs, |p| p.p999)?,
+            p9999: median_of(runs, |p| p.p9999)?,
+            max: median_of(runs, |p| p.max)?,
         })
     }
 }
@@ -89,6 +84,13 @@ pub struct AtChanges {
     pub windows: u64,
     /// The slowest call of those windows (0 when none).
     pub max: u64,
+}
+
+/// The median of one figure over runs (the upper one of an even count); `None` for no runs.
+fn median_of<T>(runs: &[T], figure: impl Fn(&T) -> u64) -> Option<u64> {
+    let mut values: Vec<u64> = runs.iter().map(figure).collect();
+    values.sort_unstable();
+    values.get(values.len() / 2).copied()
 }
 
 /// Calls per window of [`AtChanges`]: the directory is looked at once per window, so the
@@ -120,14 +122,9 @@ impl AtChanges {
 
     /// Each figure's median over runs.
     pub fn median(runs: &[AtChanges]) -> Option<AtChanges> {
-        let mid = |f: fn(&AtChanges) -> u64| {
-            let mut values: Vec<u64> = runs.iter().map(f).collect();
-            values.sort_unstable();
-            values.get(values.len() / 2).copied()
-        };
         Some(AtChanges {
-            windows: mid(|c| c.windows)?,
-            max: mid(|c| c.max)?,
+            windows: median_of(runs, |c| c.windows)?,
+            max: median_of(runs, |c| c.max)?,
         })
     }
 }
